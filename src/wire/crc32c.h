@@ -1,0 +1,31 @@
+// CRC32c (Castagnoli), the SCTP checksum of RFC 9260 §6.8 and Appendix A.
+//
+// crc32c() uses the SSE4.2 crc32 instruction when the CPU has it (checked once at run time) and a
+// portable slicing-by-8 table otherwise; both are exported so that tests can compare them.
+#pragma once
+
+#include <cstdint>
+
+#include "wire/byte_io.h"
+
+namespace sctps::wire {
+
+// Continues a CRC over more data. `crc` is the finalized value of the bytes before (0 to start).
+std::uint32_t crc32c_extend(std::uint32_t crc, Bytes data);
+inline std::uint32_t crc32c(Bytes data) {
+  return crc32c_extend(0, data);
+}
+
+std::uint32_t crc32c_extend_portable(std::uint32_t crc, Bytes data);
+std::uint32_t crc32c_extend_hardware(std::uint32_t crc, Bytes data);  // only if hardware_available
+bool crc32c_hardware_available();
+
+// The SCTP checksum field of a packet (common header onwards): the CRC over the packet with the
+// checksum field taken as zero, as the 32-bit value the field holds when read in network byte
+// order. The CRC's least significant byte travels first (RFC 9260 Appendix A).
+std::uint32_t sctp_checksum(Bytes packet);
+bool verify_sctp_checksum(Bytes packet);
+// Computes the checksum of a complete packet and stores it in bytes 8..11.
+void write_sctp_checksum(MutableBytes packet);
+
+}  // namespace sctps::wire
