@@ -1,5 +1,7 @@
 #include "wire/data_chunk.h"
 
+#include <fmt/format.h>
+
 #include "wire/bytes_equal.h"
 
 namespace sctps::wire {
@@ -35,6 +37,12 @@ void DataChunk::encode(ByteWriter& w) const {
   w.u16(ssn.value());
   w.u32(ppid.value());
   w.bytes(payload);
+}
+
+std::string DataChunk::describe() const {
+  return fmt::format("tsn={} sid={} ssn={} ppid={} len={}{}{}{}{}", tsn.value(), stream_id.value(),
+                     ssn.value(), ppid.value(), payload.size(), unordered ? " U" : "",
+                     beginning ? " B" : "", ending ? " E" : "", immediate_sack ? " I" : "");
 }
 
 bool operator==(const DataChunk& a, const DataChunk& b) {

@@ -15,6 +15,8 @@
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 #pragma once
 
+#include <string>
+
 #include "wire/byte_io.h"
 #include "wire/chunk_type.h"
 #include "wire/packet.h"
@@ -50,6 +52,7 @@ struct DataChunk {
   std::size_t encoded_size() const { return kHeaderSize + payload.size(); }  // without padding
   void encode(ByteWriter& w) const;
   std::uint8_t flags() const;
+  std::string describe() const;
 
   friend bool operator==(const DataChunk& a, const DataChunk& b);
 };
