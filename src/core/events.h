@@ -39,8 +39,8 @@ struct AssociationRestarted {
 struct AssociationDown {
   AssocId id = 0;
   DownReason reason = DownReason::kShutdown;
-  std::string detail;                       // human readable: the error causes, what timed out
-  std::vector<UnsentMessage> undelivered;   // messages not (fully) acknowledged by the peer
+  std::string detail;                      // human readable: the error causes, what timed out
+  std::vector<UnsentMessage> undelivered;  // messages not (fully) acknowledged by the peer
 };
 
 struct MessageReceived {

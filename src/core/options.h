@@ -22,6 +22,9 @@ struct AssociationOptions {
   // nothing dropped). A single message larger than the limit is accepted when the buffer is empty.
   std::size_t send_buffer_limit = 4 << 20;
 
+  // Largest user message we reassemble; a peer sending more is aborted (Out of Resource).
+  std::size_t max_message_size = 64 << 20;
+
   // Path MTU for SCTP packets (common header onwards), per destination, set by configuration. 1200
   // fits IPv6 minimum MTU minus IP and UDP encapsulation headers.
   std::size_t mtu = 1200;

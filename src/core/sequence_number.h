@@ -1,7 +1,7 @@
-// Unwrapping of serial numbers (TSN, SSN, MID, FSN) to 64 bits, so that they can be ordered and used
-// as map keys. Serial comparison (RFC 1982, which RFC 9260 §1.6 uses) is not transitive; unwrapped
-// values are. The unwrapper tracks the largest value seen and maps each wrapped value to the 64-bit
-// value nearest to it.
+// Unwrapping of serial numbers (TSN, SSN, MID, FSN) to 64 bits, so that they can be ordered and
+// used as map keys. Serial comparison (RFC 1982, which RFC 9260 §1.6 uses) is not transitive;
+// unwrapped values are. The unwrapper tracks the largest value seen and maps each wrapped value to
+// the 64-bit value nearest to it.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +37,10 @@ class Unwrapper {
   }
   static Wrapped wrap(std::int64_t u) { return Wrapped(static_cast<Raw>(u)); }
 
-  void reset() { initialized_ = false; largest_ = 0; }
+  void reset() {
+    initialized_ = false;
+    largest_ = 0;
+  }
 
  private:
   // The first value is placed one modulus up so that values just below it stay positive.

@@ -1,5 +1,5 @@
-// Time as the engine sees it: passed in by the caller (the runtime's clock, or the simulator's virtual
-// clock), never read inside core. Microsecond resolution.
+// Time as the engine sees it: passed in by the caller (the runtime's clock, or the simulator's
+// virtual clock), never read inside core. Microsecond resolution.
 #pragma once
 
 #include <chrono>
@@ -21,7 +21,11 @@ using TimePoint = SctpClock::time_point;
 constexpr TimePoint kTimeZero{};
 constexpr TimePoint kTimeInfinite = TimePoint::max();
 
-constexpr Duration ms(std::int64_t v) { return std::chrono::milliseconds(v); }
-constexpr Duration sec(std::int64_t v) { return std::chrono::seconds(v); }
+constexpr Duration ms(std::int64_t v) {
+  return std::chrono::milliseconds(v);
+}
+constexpr Duration sec(std::int64_t v) {
+  return std::chrono::seconds(v);
+}
 
 }  // namespace sctps

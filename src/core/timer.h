@@ -36,6 +36,8 @@ class Timer {
   int expirations_ = 0;
 };
 
-inline TimePoint earliest(TimePoint a, TimePoint b) { return std::min(a, b); }
+inline TimePoint earliest(TimePoint a, TimePoint b) {
+  return std::min(a, b);
+}
 
 }  // namespace sctps::core

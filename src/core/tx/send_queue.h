@@ -38,6 +38,8 @@ enum class SendStatus {
   kWouldBlock,     // buffer limit reached; retry once buffered_bytes() has gone down
   kInvalidStream,  // stream id >= the number of outbound streams
   kEmptyMessage,   // §6.2: a DATA chunk needs at least one byte of user data
+  kShuttingDown,   // the association is shutting down (§9.2): no new data (set by Association)
+  kClosed,         // the association is closed (set by Association)
 };
 
 class SendQueue {

@@ -1,0 +1,54 @@
+// Counters and a snapshot of the paths of one association (RFC 9260 §11.1 STATUS, and what the
+// quality bar asks: everything dropped is counted).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/address.h"
+#include "core/time.h"
+
+namespace sctps::core {
+
+struct PathStats {
+  IpAddress address;
+  bool active = false;
+  bool confirmed = false;
+  bool primary = false;
+  Duration srtt{0};
+  Duration rto{0};
+  std::size_t cwnd = 0;
+  std::size_t ssthresh = 0;
+  std::size_t flight_size = 0;
+  std::size_t mtu = 0;
+};
+
+struct AssociationStats {
+  std::uint64_t packets_sent = 0;
+  std::uint64_t packets_received = 0;
+  std::uint64_t data_chunks_sent = 0;      // first transmissions
+  std::uint64_t data_chunks_received = 0;  // new TSNs
+  std::uint64_t retransmitted_chunks = 0;  // T3 and fast retransmissions
+  std::uint64_t fast_retransmissions = 0;  // times fast recovery was entered
+  std::uint64_t t3_expirations = 0;
+  std::uint64_t duplicate_tsns_received = 0;
+  std::uint64_t sacks_sent = 0;
+  std::uint64_t sacks_received = 0;
+  std::uint64_t heartbeats_sent = 0;
+  std::uint64_t messages_sent = 0;      // handed to send()
+  std::uint64_t messages_received = 0;  // delivered to the application
+  std::uint64_t user_bytes_received = 0;
+  // Drops, by reason.
+  std::uint64_t dropped_wrong_tag = 0;  // §8.5
+  std::uint64_t dropped_malformed_chunks = 0;
+  std::uint64_t dropped_out_of_window = 0;  // DATA too far ahead, or beyond a zero window
+  std::uint64_t invalid_sacks = 0;
+  std::uint64_t rejected_heartbeat_acks = 0;
+  std::uint64_t unrecognized_chunks = 0;
+  std::uint32_t peer_rwnd = 0;
+  std::size_t outstanding_bytes = 0;
+  std::size_t send_buffer_bytes = 0;
+  std::vector<PathStats> paths;
+};
+
+}  // namespace sctps::core
