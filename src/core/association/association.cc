@@ -249,9 +249,14 @@ std::optional<Transmit> Association::poll_transmit(wire::MutableBytes buffer, Ti
     control_.pop_front();
   }
   if (!zero_tag && !reflected) {
-    if (sack_state && tracker_ && (tracker_->sack_due() || tracker_->sack_pending()) &&
-        (tracker_->sack_due() || data_state)) {
-      add_sack(builder);
+    // A SACK goes when due (§6.2), and rides along for free whenever the packet carries anything
+    // else; it never goes alone just because something is unacknowledged (that is delayed ack).
+    if (sack_state && tracker_ && tracker_->sack_pending()) {
+      const bool data_ready = data_state && rtx_ &&
+                              (rtx_->has_retransmissions() ||
+                               (!send_queue_.empty() &&
+                                path.congestion().may_send(rtx_->outstanding_bytes(dest->value))));
+      if (tracker_->sack_due() || !builder.empty() || data_ready) add_sack(builder);
     }
     if (data_state && rtx_) add_data(builder, *dest, now);
   }

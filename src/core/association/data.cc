@@ -72,6 +72,9 @@ void Association::on_data(const wire::ChunkView& chunk, const IpAddress& from, b
     }
     default: break;
   }
+  // Hand complete messages over at once: held, they would count against the window for the rest of
+  // this packet's chunks.
+  deliver_messages();
   (void)now;
 }
 
