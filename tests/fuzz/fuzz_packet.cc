@@ -1,6 +1,6 @@
-// Fuzz target: arbitrary bytes as an SCTP packet. Everything that parses is re-encoded with the packet
-// builder and must parse back to equal chunks; nested parameters and error causes are round-tripped
-// too. Never a crash, never a sanitizer report.
+// Fuzz target: arbitrary bytes as an SCTP packet. Everything that parses is re-encoded with the
+// packet builder and must parse back to equal chunks; nested parameters and error causes are
+// round-tripped too. Never a crash, never a sanitizer report.
 #include <cstdint>
 #include <vector>
 

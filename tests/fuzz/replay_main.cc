@@ -1,5 +1,5 @@
-// Runs a fuzz target over every file of the given files and directories (the seed corpus, or a crash
-// artifact to reproduce), for builds without libFuzzer.
+// Runs a fuzz target over every file of the given files and directories (the seed corpus, or a
+// crash artifact to reproduce), for builds without libFuzzer.
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -12,7 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 namespace {
 int run_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
   std::vector<std::uint8_t> data(bytes.begin(), bytes.end());
   LLVMFuzzerTestOneInput(data.data(), data.size());
   return 1;
