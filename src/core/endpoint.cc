@@ -25,7 +25,9 @@ Association* Endpoint::find(const IpAddress& address, std::uint16_t port) {
   auto it = by_peer_.find({address, port});
   if (it == by_peer_.end()) return nullptr;
   auto a = associations_.find(it->second);
-  return a == associations_.end() ? nullptr : a->second.get();
+  // A closed association waiting to flush its last packet no longer takes part (§8.4).
+  if (a == associations_.end() || a->second->closed()) return nullptr;
+  return a->second.get();
 }
 
 void Endpoint::register_peer(Association& a) {
@@ -66,8 +68,13 @@ void Endpoint::handle_packet(wire::Bytes packet, const IpAddress& from, const Ip
       }
     }
   }
-  Association* a = find(from, view->header().source_port);
   const std::uint8_t first = view->first_chunk().type;
+  // §8.5.1 A: a packet with tag 0 must hold only an INIT; anything else is discarded silently.
+  if (view->header().verification_tag.value() == 0 && first != wire::chunk_type::kInit) {
+    ++stats_.dropped_zero_tag;
+    return;
+  }
+  Association* a = find(from, view->header().source_port);
   if (first == wire::chunk_type::kInit) {
     handle_init(*view, from, to, a, now);
     return;
@@ -75,6 +82,18 @@ void Endpoint::handle_packet(wire::Bytes packet, const IpAddress& from, const Ip
   if (first == wire::chunk_type::kCookieEcho) {
     handle_cookie_echo(*view, from, to, a, now);
     return;
+  }
+  if (a == nullptr && first == wire::chunk_type::kInitAck) {
+    // §5.1.2 D: the INIT ACK may come from an address we did not send the INIT to; it is matched
+    // by the tag of our INIT and the port.
+    for (auto& [id, candidate] : associations_) {
+      if (candidate->state() == AssociationState::kCookieWait &&
+          candidate->local_tag() == view->header().verification_tag &&
+          candidate->peer_port() == view->header().source_port) {
+        a = candidate.get();
+        break;
+      }
+    }
   }
   if (a == nullptr) {
     handle_out_of_the_blue(*view, from, to);
@@ -121,7 +140,8 @@ void Endpoint::handle_init(const wire::PacketView& packet, const IpAddress& from
     ++stats_.dropped_malformed;
     return;
   }
-  if (init->initiate_tag.value() == 0) {  // §3.3.2: discarded silently
+  // §3.3.2: a zero Initiate Tag, or a window below 1500 bytes, and the INIT is discarded silently.
+  if (init->initiate_tag.value() == 0 || init->a_rwnd < kMinimumAdvertisedWindow) {
     ++stats_.dropped_malformed;
     return;
   }
@@ -150,9 +170,39 @@ void Endpoint::handle_init(const wire::PacketView& packet, const IpAddress& from
       if ((existing = find(address, peer_port)) != nullptr) break;
     }
   }
+  // §5.2.1 rule 1: in COOKIE-WAIT, answer only at an address the application gave us, so that an
+  // INIT from elsewhere listing the peer's address cannot learn our tag.
+  if (existing != nullptr && existing->state() == AssociationState::kCookieWait &&
+      !existing->has_peer_address(from)) {
+    ++stats_.dropped_out_of_the_blue;
+    return;
+  }
   if (existing != nullptr && existing->state() == AssociationState::kShutdownAckSent) {
     existing->on_init_while_shutting_down(now);  // §9.2
     return;
+  }
+  // §5.2.2 (and §5.2.1 in COOKIE-ECHOED): an INIT that adds addresses to an association is refused
+  // with an ABORT tagged with its Initiate Tag, naming the new addresses; the association stays.
+  if (existing != nullptr && existing->state() != AssociationState::kCookieWait) {
+    const std::vector<IpAddress> known = existing->peer_addresses();
+    std::vector<IpAddress> added;
+    const auto consider = [&](const IpAddress& address) {
+      if (std::find(known.begin(), known.end(), address) == known.end() &&
+          std::find(added.begin(), added.end(), address) == added.end()) {
+        added.push_back(address);
+      }
+    };
+    consider(from);
+    for (const IpAddress& address : scan.addresses) consider(address);
+    if (!added.empty()) {
+      LocalInitParameters listed;
+      listed.addresses = added;
+      const std::vector<std::uint8_t> value =
+          build_init_parameters(listed).value_or(std::vector<std::uint8_t>{});
+      const wire::ErrorCause cause = wire::RestartWithNewAddressesCause{value};
+      send_abort(peer_port, reply_tag, false, std::span(&cause, 1), from, to);
+      return;
+    }
   }
   if (existing == nullptr && associations_.size() >= config_.max_associations) {
     const wire::ErrorCause cause = wire::OutOfResourceCause{};
@@ -201,7 +251,7 @@ void Endpoint::handle_init(const wire::PacketView& packet, const IpAddress& from
   wire::InitAckChunk ack;
   ack.initiate_tag = tags.initiate_tag;
   ack.a_rwnd = o.receive_window;
-  ack.outbound_streams = o.outbound_streams;
+  ack.outbound_streams = std::min(o.outbound_streams, init->inbound_streams);  // §3.3.3
   ack.inbound_streams = o.max_inbound_streams;
   ack.initial_tsn = tags.initial_tsn;
   ack.parameters = *params;

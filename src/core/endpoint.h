@@ -39,6 +39,7 @@ struct EndpointStats {
   std::uint64_t dropped_malformed = 0;
   std::uint64_t dropped_wrong_port = 0;
   std::uint64_t dropped_bundled_init = 0;  // INIT with other chunks (§6.10)
+  std::uint64_t dropped_zero_tag = 0;      // tag 0 on a packet that is not a lone INIT (§8.5.1 A)
   std::uint64_t dropped_out_of_the_blue = 0;
   std::uint64_t dropped_bad_cookie = 0;  // MAC or format wrong
   std::uint64_t stale_cookies = 0;

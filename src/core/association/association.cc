@@ -134,7 +134,7 @@ void Association::handle_packet(const wire::PacketView& packet, const IpAddress&
     namespace ct = wire::chunk_type;
     switch (chunk.type) {
       case ct::kData: on_data(chunk, from, is_protected, now, stop); break;
-      case ct::kSack: on_sack(chunk, now); break;
+      case ct::kSack: on_sack(chunk, from, now); break;
       case ct::kInitAck: on_init_ack(chunk, from, now); break;
       case ct::kCookieAck: on_cookie_ack(now); break;
       case ct::kHeartbeat: on_heartbeat(chunk, from); break;
@@ -159,6 +159,8 @@ void Association::handle_packet(const wire::PacketView& packet, const IpAddress&
     }
   }
   if (received_data_in_packet_ && tracker_) {
+    // §5.1 D: DATA bundled with a COOKIE ECHO is acknowledged at once.
+    if (first_chunk > 0) tracker_->request_immediate_sack();
     tracker_->on_packet_end(now);
     deliver_messages();
     // §9.2: DATA arriving in SHUTDOWN-SENT is acknowledged at once and the SHUTDOWN repeated.
@@ -223,7 +225,11 @@ std::optional<Transmit> Association::poll_transmit(wire::MutableBytes buffer, Ti
   if (!control_.empty()) {
     dest = control_.front().path ? control_.front().path : destination();
   } else if (sack_state && tracker_ && tracker_->sack_due() && last_data_from_) {
-    dest = last_data_from_;
+    // §6.4: a SACK goes where the DATA came from, unless that address is unconfirmed (§5.4).
+    dest = paths_.path(*last_data_from_).is_confirmed() ? last_data_from_ : destination();
+  } else if (retransmit_to_ && data_state && rtx_ && rtx_->has_retransmissions() &&
+             paths_.path(*retransmit_to_).is_usable()) {
+    dest = retransmit_to_;  // §6.4: what timed out goes to an alternate destination
   } else {
     dest = destination();
   }
@@ -242,6 +248,11 @@ std::optional<Transmit> Association::poll_transmit(wire::MutableBytes buffer, Ti
     if (pc.path && *pc.path != *dest) break;
     if (pc.with_zero_tag != zero_tag || pc.tag_reflected != reflected) break;
     if (!builder.empty() && (zero_tag || reflected)) break;
+    // §6.5: an ERROR bundled with a SACK follows it (the SACK acknowledges the DATA reported).
+    if (!pc.bytes.empty() && pc.bytes[0] == wire::chunk_type::kError && !zero_tag && !reflected &&
+        sack_state && tracker_ && tracker_->sack_pending()) {
+      add_sack(builder);
+    }
     if (!builder.add_encoded(pc.bytes)) {
       if (builder.empty()) control_.pop_front();  // larger than the MTU: cannot ever be sent
       break;

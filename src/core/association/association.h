@@ -33,12 +33,16 @@
 #include "core/tx/retransmission_queue.h"
 #include "core/tx/send_queue.h"
 #include "wire/abort_chunk.h"
+#include "wire/chunk_type.h"
 #include "wire/error_causes.h"
 #include "wire/packet.h"
 #include "wire/packet_builder.h"
 #include "wire/shutdown_chunks.h"
 
 namespace sctps::core {
+
+// §3.3.2 / §3.3.3: an INIT or INIT ACK advertising less than this receive window is discarded.
+inline constexpr std::uint32_t kMinimumAdvertisedWindow = 1500;
 
 // What an association shares with its endpoint.
 struct EndpointContext {
@@ -109,6 +113,7 @@ class Association {
     std::uint32_t peer_tie_tag = 0;
   };
   InitAckTags tags_for_init_ack(RandomSource& random) const;
+  bool has_peer_address(const IpAddress& address) const { return paths_.find(address).has_value(); }
   // An INIT arrived in SHUTDOWN-ACK-SENT (§9.2): retransmit the SHUTDOWN ACK instead.
   void on_init_while_shutting_down(TimePoint now);
 
@@ -155,20 +160,25 @@ class Association {
   void on_cookie_ack(TimePoint now);
   void on_t1_expired(TimePoint now);
   void enter_established(TimePoint now);
-  void adopt_peer(const InitParameterScan& scan, const IpAddress& from, TimePoint now);
+  void adopt_peer(const InitParameterScan& scan, const IpAddress& from, bool confirmed,
+                  TimePoint now);
   void setup_data_state(Tsn peer_initial_tsn, std::uint32_t peer_a_rwnd,
                         std::uint16_t outbound_streams, std::uint16_t inbound_streams);
   void restart_from_cookie(const StateCookie& cookie, TimePoint now);
   void on_stale_cookie(std::uint32_t staleness_us, TimePoint now);
   LocalInitParameters local_init_parameters() const;
   void ensure_path_slots();
+  void new_tie_tags();
+  void queue_cookie_ack_first(std::optional<PathId> path);
 
   // --- data (data.cc) ---
   void on_data(const wire::ChunkView& chunk, const IpAddress& from, bool is_protected,
                TimePoint now, bool& stop);
-  void on_sack(const wire::ChunkView& chunk, TimePoint now);
+  void on_sack(const wire::ChunkView& chunk, const IpAddress& from, TimePoint now);
+  // ack_from: the peer address the acknowledgement came from, when known.
   void apply_sack_result(const RetransmissionQueue::SackResult& r,
-                         const std::vector<std::size_t>& flight_before, TimePoint now);
+                         const std::vector<std::size_t>& flight_before,
+                         std::optional<IpAddress> ack_from, TimePoint now);
   void deliver_messages();
   std::uint32_t advertised_window() const;
   void add_sack(wire::PacketBuilder& builder);
@@ -207,6 +217,10 @@ class Association {
   Tsn local_initial_tsn_{0};
   Tsn peer_initial_tsn_{0};
   Capabilities caps_;
+  // Tie-tags (§5.2.2): random values that stand for our tags in the cookies of INIT ACKs answering
+  // unexpected INITs, so the unencrypted cookie never reveals the real tags. 0 in COOKIE-WAIT.
+  std::uint32_t local_tie_tag_ = 0;
+  std::uint32_t peer_tie_tag_ = 0;
   std::uint16_t outbound_streams_ = 0;
   std::uint16_t inbound_streams_ = 0;
 
@@ -214,6 +228,7 @@ class Association {
   std::vector<Timer> t3_;  // per path, by PathId
   std::vector<std::optional<IpAddress>> local_address_for_path_;
   std::optional<PathId> last_data_from_;  // SACKs go where DATA came from (§6.4)
+  std::optional<PathId> retransmit_to_;   // after T3-rtx: an alternate destination (§6.4)
 
   SendQueue send_queue_;
   std::optional<RetransmissionQueue> rtx_;
@@ -245,6 +260,11 @@ inline void Association::queue_control(const Chunk& chunk, std::optional<PathId>
   chunk.encode(w);
   if (w.overflowed()) return;  // an encoder refused (size limits): nothing sensible to send
   pc.bytes.resize(w.size());
+  // §5.4: only HEARTBEATs go to an unconfirmed address; anything else takes the data path.
+  if (path && paths_.contains(*path) && !paths_.path(*path).is_confirmed() &&
+      Chunk::kType != wire::chunk_type::kHeartbeat) {
+    path.reset();
+  }
   pc.path = path;
   if constexpr (requires { chunk.tag_reflected; }) {
     pc.tag_reflected = chunk.tag_reflected;

@@ -94,7 +94,7 @@ void Association::add_sack(wire::PacketBuilder& builder) {
   if (builder.add(sack)) ++stats_.sacks_sent;
 }
 
-void Association::on_sack(const wire::ChunkView& chunk, TimePoint now) {
+void Association::on_sack(const wire::ChunkView& chunk, const IpAddress& from, TimePoint now) {
   if (!rtx_) return;
   const bool active =
       state_ == AssociationState::kEstablished || state_ == AssociationState::kShutdownPending ||
@@ -113,11 +113,12 @@ void Association::on_sack(const wire::ChunkView& chunk, TimePoint now) {
     if (r.reject_reason) ++stats_.invalid_sacks;
     return;
   }
-  apply_sack_result(r, flight_before, now);
+  apply_sack_result(r, flight_before, from, now);
 }
 
 void Association::apply_sack_result(const RetransmissionQueue::SackResult& r,
-                                    const std::vector<std::size_t>& flight_before, TimePoint now) {
+                                    const std::vector<std::size_t>& flight_before,
+                                    std::optional<IpAddress> ack_from, TimePoint now) {
   const std::int64_t cum = tsn_unwrapper_.unwrap(rtx_->cumulative_ack());
   for (const auto& [path_index, bytes] : r.acked_bytes_per_path) {
     if (path_index >= paths_.size()) continue;
@@ -129,7 +130,11 @@ void Association::apply_sack_result(const RetransmissionQueue::SackResult& r,
     info.cumulative_tsn_advanced = r.cumulative_advanced;
     info.cumulative_tsn_ack = cum;
     paths_.path(id).congestion().on_sack(info);
-    apply_path_update(paths_.on_data_acked(id), now);
+    // §8.2: the path the data was last sent to is cleared of errors; an inactive one is revived
+    // only by an acknowledgement from its own address (a late SACK arriving over another path
+    // after a failover does not show that it works again).
+    const bool revive = !ack_from || *ack_from == paths_.path(id).address();
+    apply_path_update(paths_.on_data_acked(id, revive), now);
   }
   if (r.rtt_sample && r.rtt_sample->first < paths_.size()) {
     paths_.path(PathId{static_cast<std::uint16_t>(r.rtt_sample->first)})
@@ -165,6 +170,11 @@ void Association::add_data(wire::PacketBuilder& builder, PathId path_id, TimePoi
   Path& path = paths_.path(path_id);
   CongestionControl& cc = path.congestion();
   const std::size_t p = path_id.value;
+  // A packet going elsewhere than the data path (a HEARTBEAT, or a SACK to where DATA came from)
+  // carries no new data (§6.4: new data goes to the primary, or to the alternate failed over to),
+  // and not even retransmissions when that destination is unconfirmed (§5.4) or inactive.
+  const bool data_path = destination() == path_id;
+  if (!data_path && !path.is_usable()) return;
 
   // Retransmissions first (§6.1 rule C... §7.2.4: fast retransmit may exceed cwnd once).
   if (rtx_->has_retransmissions()) {
@@ -173,14 +183,21 @@ void Association::add_data(wire::PacketBuilder& builder, PathId path_id, TimePoi
     if (rtx_->fast_retransmit_ignores_cwnd()) allowance = builder.bytes_remaining();
     const std::size_t budget = std::min(builder.bytes_remaining(), allowance);
     if (budget > 0) {
+      const Tsn first_outstanding(rtx_->cumulative_ack().value() + 1);
+      bool resent_first = false;
       for (const wire::DataChunk& chunk : rtx_->take_retransmissions(budget, p, now)) {
         if (!builder.add(chunk)) break;
         ++stats_.retransmitted_chunks;
+        resent_first = resent_first || chunk.tsn == first_outstanding;
       }
+      // §7.2.4 step 4 / §6.3.2: T3 restarts when the first outstanding chunk is retransmitted.
+      if (resent_first) t3_[p].stop();
       if (rtx_->has_outstanding(p)) t3_[p].start_if_stopped(now, path.rto().rto());
     }
     if (rtx_->has_retransmissions()) return;  // new data waits until retransmissions are out
+    retransmit_to_.reset();
   }
+  if (!data_path) return;
   if (state_ != AssociationState::kEstablished && state_ != AssociationState::kShutdownPending &&
       state_ != AssociationState::kShutdownReceived) {
     return;
@@ -228,9 +245,10 @@ void Association::on_t3_expired(PathId id, TimePoint now) {
   rtx_->on_t3_expired(id.value);
   apply_path_update(paths_.on_retransmission_timeout(id), now);
   if (closed()) return;
-  // The retransmission goes out with the next packet (to an alternate path if the data path moved,
-  // §6.4); T3 restarts when it is sent.
-  (void)now;
+  // §6.4: retransmit what timed out to another active destination when the peer has one.
+  const auto alternate = paths_.retransmission_path(id);
+  retransmit_to_ = alternate && *alternate != id ? alternate : std::nullopt;
+  // The retransmission goes out with the next packet; T3 restarts when it is sent.
 }
 
 void Association::expire_messages(TimePoint now) {

@@ -1,6 +1,8 @@
 // Association establishment (RFC 9260 §5.1, §5.2): the active side's INIT / COOKIE ECHO with
 // T1-init and T1-cookie, the passive side's creation from an authenticated State Cookie, and the
 // collision and restart cases of §5.2.4.
+#include <algorithm>
+
 #include "core/association/association.h"
 #include "wire/cookie_chunks.h"
 #include "wire/init_chunk.h"
@@ -66,9 +68,15 @@ void Association::on_t1_expired(TimePoint now) {
                                        : "no COOKIE ACK after Max.Init.Retransmits");
     return;
   }
-  // §5.1.6: retransmit and back off; try the peer's other addresses in turn.
-  const auto n = static_cast<std::uint16_t>(paths_.size());
-  const PathId to{static_cast<std::uint16_t>(t1_.expirations() % std::max<std::uint16_t>(n, 1))};
+  // §5.1.6: retransmit and back off; try the peer's other confirmed addresses in turn (§5.4: never
+  // an unconfirmed one).
+  std::vector<PathId> confirmed;
+  for (const Path& p : paths_.paths()) {
+    if (p.is_confirmed()) confirmed.push_back(p.id());
+  }
+  const PathId to = confirmed.empty()
+                        ? paths_.primary().value_or(PathId{0})
+                        : confirmed[static_cast<std::size_t>(t1_.expirations()) % confirmed.size()];
   Path& path = paths_.path(to);
   path.rto().back_off();
   PendingControl pc;
@@ -102,8 +110,11 @@ void Association::setup_data_state(Tsn peer_initial_tsn, std::uint32_t peer_a_rw
   }
 }
 
-void Association::adopt_peer(const InitParameterScan& scan, const IpAddress& from, TimePoint now) {
-  paths_.add_path(from, true, now);
+// §5.4: `from` is confirmed only when the caller says so (the address our INIT ACK went to, rule
+// 2); an INIT ACK arriving from a new address does not confirm it.
+void Association::adopt_peer(const InitParameterScan& scan, const IpAddress& from, bool confirmed,
+                             TimePoint now) {
+  paths_.add_path(from, confirmed, now);
   for (const IpAddress& address : scan.addresses) paths_.add_path(address, address == from, now);
   ensure_path_slots();
 }
@@ -112,6 +123,10 @@ void Association::on_init_ack(const wire::ChunkView& chunk, const IpAddress& fro
   if (state_ != AssociationState::kCookieWait) return;  // §5.2.3: discard
   auto ack = wire::InitAckChunk::parse(chunk);
   if (!ack) {
+    ++stats_.dropped_malformed_chunks;
+    return;
+  }
+  if (ack->a_rwnd < kMinimumAdvertisedWindow) {  // §3.3.3: below 1500 the INIT ACK is discarded
     ++stats_.dropped_malformed_chunks;
     return;
   }
@@ -142,18 +157,13 @@ void Association::on_init_ack(const wire::ChunkView& chunk, const IpAddress& fro
     fail(DownReason::kCannotStart, "peer sent a Host Name Address");
     return;
   }
-  adopt_peer(scan, from, now);
+  adopt_peer(scan, from, false, now);
   caps_ = negotiate(local_init_parameters(), scan);
   setup_data_state(ack->initial_tsn, ack->a_rwnd,
                    std::min(ctx_.options.outbound_streams, ack->inbound_streams),
                    std::min(ack->outbound_streams, ctx_.options.max_inbound_streams));
 
   control_.clear();
-  if (!scan.unrecognized.empty()) {  // §5.1 C: reported in an ERROR before the COOKIE ECHO
-    const std::vector<std::uint8_t> value = scan.unrecognized_cause_value();
-    const wire::ErrorCause cause = wire::UnrecognizedParametersCause{value};
-    queue_error(std::span(&cause, 1), path_for(from));
-  }
   wire::CookieEchoChunk echo;
   echo.cookie = *scan.state_cookie;
   cookie_echo_chunk_.assign(wire::padded4(echo.encoded_size()), 0);
@@ -164,6 +174,15 @@ void Association::on_init_ack(const wire::ChunkView& chunk, const IpAddress& fro
   pc.bytes = cookie_echo_chunk_;
   pc.path = path_for(from);
   control_.push_back(std::move(pc));
+  // §3.2.2: unrecognized parameters are reported in an ERROR bundled with the COOKIE ECHO, which
+  // must be the first chunk of the packet (§5.1 C); the peer processes the ERROR once the cookie
+  // has created the association.
+  if (!scan.unrecognized.empty()) {
+    const std::vector<std::uint8_t> value = scan.unrecognized_cause_value();
+    const wire::ErrorCause cause = wire::UnrecognizedParametersCause{value};
+    queue_error(std::span(&cause, 1), path_for(from));
+  }
+  new_tie_tags();
   set_state(AssociationState::kCookieEchoed, "INIT ACK received");
   t1_.stop();
   t1_.start(now, paths_.path(path_for(from)).rto().rto());
@@ -176,6 +195,7 @@ void Association::on_cookie_ack(TimePoint now) {
 }
 
 void Association::enter_established(TimePoint now) {
+  if (local_tie_tag_ == 0) new_tie_tags();
   set_state(AssociationState::kEstablished, "handshake complete");
   stale_cookie_errors_ = 0;
   paths_.start_heartbeats(now);
@@ -196,7 +216,7 @@ std::unique_ptr<Association> Association::from_cookie(AssocId id, EndpointContex
     scan = scan_init_parameters(*block, false);
   }
   // §5.4 rule 2: only the address the INIT ACK went to is confirmed.
-  a->adopt_peer(scan, cookie.peer_address.value_or(from), now);
+  a->adopt_peer(scan, cookie.peer_address.value_or(from), true, now);
   a->paths_.add_path(from, false, now);
   a->ensure_path_slots();
   a->caps_ = negotiate(a->local_init_parameters(), scan);
@@ -209,10 +229,15 @@ std::unique_ptr<Association> Association::from_cookie(AssocId id, EndpointContex
   return a;
 }
 
+void Association::new_tie_tags() {
+  local_tie_tag_ = ctx_.random->next_nonzero_u32();
+  peer_tie_tag_ = ctx_.random->next_nonzero_u32();
+}
+
 Association::InitAckTags Association::tags_for_init_ack(RandomSource& random) const {
   InitAckTags t;
-  t.local_tie_tag = local_tag_.value();
-  t.peer_tie_tag = peer_tag_.value();
+  t.local_tie_tag = local_tie_tag_;  // 0 in COOKIE-WAIT (nothing to tie to yet)
+  t.peer_tie_tag = peer_tie_tag_;
   if (state_ == AssociationState::kCookieWait || state_ == AssociationState::kCookieEchoed) {
     // §5.2.1: answer with the parameters of our own INIT.
     t.initiate_tag = local_tag_;
@@ -234,8 +259,8 @@ void Association::handle_cookie_echo(const StateCookie& cookie, const IpAddress&
                                      TimePoint now) {
   const bool local_match = cookie.local_tag == local_tag_;
   const bool peer_match = cookie.peer_tag == peer_tag_;
-  const bool tie_match =
-      cookie.local_tie_tag == local_tag_.value() && cookie.peer_tie_tag == peer_tag_.value();
+  const bool tie_match = local_tie_tag_ != 0 && cookie.local_tie_tag == local_tie_tag_ &&
+                         cookie.peer_tie_tag == peer_tie_tag_;
   const PathId path = path_for(from);
   if (!local_match && !peer_match && tie_match) {  // A: the peer restarted
     if (state_ == AssociationState::kShutdownAckSent) {
@@ -257,7 +282,7 @@ void Association::handle_cookie_echo(const StateCookie& cookie, const IpAddress&
       queue_control(wire::CookieAckChunk{}, path);
       enter_established(now);
     } else {
-      queue_control(wire::CookieAckChunk{}, path);
+      queue_cookie_ack_first(path);
     }
     return;
   }
@@ -271,14 +296,21 @@ void Association::handle_cookie_echo(const StateCookie& cookie, const IpAddress&
       queue_control(wire::CookieAckChunk{}, path);
       enter_established(now);
     } else {
-      queue_control(wire::CookieAckChunk{}, path);
+      queue_cookie_ack_first(path);
     }
   }
   // Any other combination: silently discard.
 }
 
+// §5.1 D: a COOKIE ACK goes first in its packet, ahead of anything already queued.
+void Association::queue_cookie_ack_first(std::optional<PathId> path) {
+  queue_control(wire::CookieAckChunk{}, path);
+  std::rotate(control_.rbegin(), control_.rbegin() + 1, control_.rend());
+}
+
 void Association::restart_from_cookie(const StateCookie& cookie, TimePoint now) {
   emit(AssociationRestarted{id_, take_undelivered()});
+  new_tie_tags();
   local_tag_ = cookie.local_tag;
   peer_tag_ = cookie.peer_tag;
   local_initial_tsn_ = cookie.local_initial_tsn;

@@ -56,6 +56,7 @@ void Association::send_shutdown(TimePoint now) {
   const auto dest = destination();
   queue_control(chunk, dest);
   set_state(AssociationState::kShutdownSent, "all data acknowledged");
+  paths_.stop_heartbeats();  // §8.3: the SHUTDOWN exchange itself shows whether the peer is there
   t2_.start(now, paths_.path(dest.value_or(PathId{0})).rto().rto());
 }
 
@@ -63,6 +64,7 @@ void Association::send_shutdown_ack(TimePoint now) {
   const auto dest = destination();
   queue_control(wire::ShutdownAckChunk{}, dest);
   set_state(AssociationState::kShutdownAckSent, "SHUTDOWN received, all data acknowledged");
+  paths_.stop_heartbeats();
   t2_.start(now, paths_.path(dest.value_or(PathId{0})).rto().rto());
 }
 
@@ -83,17 +85,15 @@ void Association::on_shutdown(const wire::ChunkView& chunk, TimePoint now) {
       if (state_ != AssociationState::kShutdownReceived) {
         set_state(AssociationState::kShutdownReceived, "SHUTDOWN received");
       }
-      // §9.2: the Cumulative TSN Ack acknowledges like a SACK without gap blocks. The window is
-      // left as it is: SHUTDOWN does not carry one.
+      // §9.2: the Cumulative TSN Ack acknowledges what it covers; gap-acked chunks stay acked
+      // (§3.3.8: SHUTDOWN carries no gap information) and the window is left as it is.
       if (rtx_) {
-        wire::SackChunk sack;
-        sack.cumulative_tsn_ack = shutdown->cumulative_tsn_ack;
-        sack.a_rwnd = static_cast<std::uint32_t>(rtx_->peer_rwnd() + rtx_->outstanding_bytes());
         std::vector<std::size_t> flight_before(paths_.size());
-        for (std::size_t i = 0; i < paths_.size(); ++i)
+        for (std::size_t i = 0; i < paths_.size(); ++i) {
           flight_before[i] = rtx_->outstanding_bytes(i);
-        const auto r = rtx_->handle_sack(sack, now);
-        if (r.accepted) apply_sack_result(r, flight_before, now);
+        }
+        const auto r = rtx_->handle_cumulative_ack(shutdown->cumulative_tsn_ack, now);
+        if (r.accepted) apply_sack_result(r, flight_before, std::nullopt, now);
       }
       maybe_progress_shutdown(now);
       break;
@@ -101,6 +101,10 @@ void Association::on_shutdown(const wire::ChunkView& chunk, TimePoint now) {
     case AssociationState::kShutdownSent:
       // §9.2: both sides shut down at once: answer with SHUTDOWN ACK right away.
       t2_.stop();
+      send_shutdown_ack(now);
+      break;
+    case AssociationState::kShutdownAckSent:
+      // §9.2: our SHUTDOWN ACK was lost and the peer repeats its SHUTDOWN: answer again.
       send_shutdown_ack(now);
       break;
     default: break;
@@ -113,6 +117,7 @@ void Association::on_shutdown_ack(TimePoint now) {
     case AssociationState::kShutdownAckSent: {
       t2_.stop();
       t5_.stop();
+      control_.clear();  // §6.10: SHUTDOWN COMPLETE travels alone
       queue_control(wire::ShutdownCompleteChunk{}, destination());
       fail(DownReason::kShutdown, "graceful shutdown");
       break;
@@ -154,11 +159,13 @@ void Association::on_t2_expired(TimePoint now) {
 
 void Association::on_abort(const wire::ChunkView& chunk) {
   auto abort = wire::AbortChunk::parse(chunk);
-  std::string detail = "ABORT received";
-  if (abort) {
-    const std::string causes = describe_causes(abort->causes);
-    if (!causes.empty()) detail += ": " + causes;
+  if (!abort) {  // §3.3.7: a malformed ABORT is not acted on
+    ++stats_.dropped_malformed_chunks;
+    return;
   }
+  std::string detail = "ABORT received";
+  const std::string causes = describe_causes(abort->causes);
+  if (!causes.empty()) detail += ": " + causes;
   control_.clear();
   fail(DownReason::kPeerAborted, detail);
 }

@@ -153,10 +153,14 @@ PathUpdate PathManager::on_retransmission_timeout(PathId id) {
   return count_error(id, true);
 }
 
-PathUpdate PathManager::on_data_acked(PathId id) {
+PathUpdate PathManager::on_data_acked(PathId id, bool revive) {
   PathUpdate u;
   u.path = id;
   if (!contains(id)) return u;
+  if (!revive && !paths_[id.value].is_active()) {
+    association_errors_ = 0;  // §8.1: the peer did acknowledge data
+    return u;
+  }
   const auto before = data_path();
   u.became_active = paths_[id.value].record_success();
   association_errors_ = 0;

@@ -125,8 +125,10 @@ class PathManager {
   // error (§8.1, §8.2).
   PathUpdate on_retransmission_timeout(PathId id);
   // Data last sent to the path was newly acknowledged: clears the path's and the association's
-  // error counters (§8.1, §8.2).
-  PathUpdate on_data_acked(PathId id);
+  // error counters (§8.1, §8.2). revive false: the acknowledgement came from another of the peer's
+  // addresses, so it proves only that the data got through at some time, not that the path works
+  // now; an inactive path then stays inactive (a heartbeat decides), as in common stacks.
+  PathUpdate on_data_acked(PathId id, bool revive = true);
   int association_error_count() const { return association_errors_; }
 
   // --- Heartbeats (§8.3, §5.4) ---

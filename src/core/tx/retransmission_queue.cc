@@ -142,26 +142,12 @@ const char* RetransmissionQueue::validate(const wire::SackChunk& sack, std::int6
   return nullptr;
 }
 
-RetransmissionQueue::SackResult RetransmissionQueue::handle_sack(const wire::SackChunk& sack,
-                                                                 TimePoint now) {
-  SackResult r;
-  const std::int64_t cum = unwrapper_.peek(sack.cumulative_tsn_ack);
-  if (cum < cum_) {
-    // §6.2.1 D i: the cum ack only grows, so this SACK was overtaken by a newer one.
-    r.stale = true;
-    r.peer_rwnd = peer_rwnd_;
-    return r;
-  }
-  if (const char* reason = validate(sack, cum, next_ - 1)) {
-    r.reject_reason = reason;
-    r.peer_rwnd = peer_rwnd_;
-    return r;
-  }
-  r.accepted = true;
-
-  // Cumulative ack: everything up to `cum` leaves the queue.
+// Cumulative ack: everything up to `cum` leaves the queue. Returns the highest TSN newly acked
+// (the old cum ack when none).
+std::int64_t RetransmissionQueue::apply_cumulative_ack(std::int64_t cum, TimePoint now,
+                                                       SackResult& r) {
   const std::int64_t old_cum = cum_;
-  std::int64_t highest_newly_acked = old_cum;  // <= cum_: none
+  std::int64_t highest_newly_acked = old_cum;
   while (!entries_.empty() && front_tsn() <= cum) {
     const std::int64_t u = front_tsn();
     Entry& e = entries_.front();
@@ -178,6 +164,44 @@ RetransmissionQueue::SackResult RetransmissionQueue::handle_sack(const wire::Sac
     in_fast_recovery_ = false;
     ignore_cwnd_ = false;
   }
+  return highest_newly_acked;
+}
+
+RetransmissionQueue::SackResult RetransmissionQueue::handle_cumulative_ack(Tsn tsn, TimePoint now) {
+  SackResult r;
+  const std::int64_t cum = unwrapper_.peek(tsn);
+  r.peer_rwnd = peer_rwnd_;
+  if (cum <= cum_) {
+    r.stale = cum < cum_;
+    return r;
+  }
+  if (cum > next_ - 1) {
+    r.reject_reason = "cumulative TSN ack beyond the highest TSN sent";
+    return r;
+  }
+  r.accepted = true;
+  apply_cumulative_ack(cum, now, r);
+  r.peer_rwnd = peer_rwnd_;
+  return r;
+}
+
+RetransmissionQueue::SackResult RetransmissionQueue::handle_sack(const wire::SackChunk& sack,
+                                                                 TimePoint now) {
+  SackResult r;
+  const std::int64_t cum = unwrapper_.peek(sack.cumulative_tsn_ack);
+  if (cum < cum_) {
+    // §6.2.1 D i: the cum ack only grows, so this SACK was overtaken by a newer one.
+    r.stale = true;
+    r.peer_rwnd = peer_rwnd_;
+    return r;
+  }
+  if (const char* reason = validate(sack, cum, next_ - 1)) {
+    r.reject_reason = reason;
+    r.peer_rwnd = peer_rwnd_;
+    return r;
+  }
+  r.accepted = true;
+  std::int64_t highest_newly_acked = apply_cumulative_ack(cum, now, r);
 
   // Gap blocks, as TSN ranges sorted by start (the peer may send them in any order or
   // overlapping; a block starting at offset 0 only repeats the cum ack).

@@ -67,6 +67,10 @@ class RetransmissionQueue {
   Tsn add_sent(DataToSend data, std::size_t path, TimePoint now);
 
   SackResult handle_sack(const wire::SackChunk& sack, TimePoint now);
+  // The Cumulative TSN Ack of a SHUTDOWN (§9.2): acknowledges up to `cum` and nothing else — no gap
+  // information, so chunks acknowledged by earlier gap blocks stay acknowledged (no renege), and
+  // the peer's window is left as it was.
+  SackResult handle_cumulative_ack(Tsn cum, TimePoint now);
 
   // §6.3.3 E2: every chunk in flight on `path` is marked for retransmission and leaves the flight.
   // Returns how many were marked.
@@ -110,6 +114,7 @@ class RetransmissionQueue {
   std::vector<UnsentMessage> drain_unacked();
 
  private:
+  std::int64_t apply_cumulative_ack(std::int64_t cum, TimePoint now, SackResult& r);
   enum class State : std::uint8_t { kInFlight, kGapAcked, kPendingRetransmit };
   struct Entry {
     DataToSend data;
