@@ -13,6 +13,13 @@ Endpoint::Endpoint(EndpointConfig config, RandomSource& random, TimePoint now)
       random_(random),
       cookies_(random),
       next_rotation_(now + config_.cookie_secret_rotation) {
+  // Clamp what the RFC does not allow us to announce (§3.3.2: streams at least 1, a_rwnd at least
+  // 1500; §6.2: the delayed-SACK timer at most 500 ms).
+  AssociationOptions& o = config_.association;
+  o.outbound_streams = std::max<std::uint16_t>(o.outbound_streams, 1);
+  o.max_inbound_streams = std::max<std::uint16_t>(o.max_inbound_streams, 1);
+  o.receive_window = std::max(o.receive_window, kMinimumAdvertisedWindow);
+  o.delayed_ack_timeout = std::min(o.delayed_ack_timeout, ms(500));
   ctx_.options = config_.association;
   ctx_.local_port = config_.local_port;
   ctx_.local_addresses = config_.local_addresses;
@@ -52,6 +59,10 @@ void Endpoint::handle_packet(wire::Bytes packet, const IpAddress& from, const Ip
   }
   auto view = wire::PacketView::parse(packet);
   if (!view) {
+    ++stats_.dropped_malformed;
+    return;
+  }
+  if (view->header().source_port == 0) {  // §3.1: port 0 is never a valid source
     ++stats_.dropped_malformed;
     return;
   }
@@ -278,7 +289,11 @@ void Endpoint::handle_cookie_echo(const wire::PacketView& packet, const IpAddres
     ++stats_.dropped_bad_cookie;
     return;
   }
-  if (check.error() == CookieCheck::Error::kStale) {  // §5.1.5 step 3, §3.3.10.3
+  // §5.2.4: a COOKIE ECHO matching both tags of an existing association is a duplicate (action D)
+  // whatever its age; only a cookie that would set something up can be stale.
+  const bool duplicate = existing != nullptr && existing->local_tag() == cookie.local_tag &&
+                         existing->peer_tag() == cookie.peer_tag;
+  if (check.error() == CookieCheck::Error::kStale && !duplicate) {  // §5.1.5 step 3, §3.3.10.3
     ++stats_.stale_cookies;
     const wire::ErrorCause cause = wire::StaleCookieCause{check.staleness_us()};
     std::vector<std::uint8_t> buf(wire::error_causes_encoded_size(std::span(&cause, 1)));
