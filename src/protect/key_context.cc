@@ -1,0 +1,62 @@
+#include "protect/key_context.h"
+
+#include <algorithm>
+
+namespace sctps::protect {
+
+namespace {
+
+constexpr std::uint64_t kLimitCeiling = std::uint64_t{1} << 56;
+
+}  // namespace
+
+AeadLimits AeadLimits::for_suite(const CipherSuite& suite) {
+  return AeadLimits{suite.confidentiality_limit, suite.integrity_limit, kDefaultWarnPercent};
+}
+
+LimitLevel AeadLimits::level(std::uint64_t count, std::uint64_t limit, std::uint32_t warn_percent) {
+  limit = std::min(limit, kLimitCeiling);
+  count = std::min(count, kLimitCeiling);
+  if (count >= limit) return LimitLevel::kReached;
+  const std::uint64_t percent = std::min<std::uint64_t>(warn_percent, 100);
+  if (count * 100 >= limit * percent) return LimitLevel::kApproaching;
+  return LimitLevel::kOk;
+}
+
+bool KeyContext::install_send(const KeyMaterial& material, const AeadLimits& limits) {
+  if (send_ || !material.valid()) return false;
+  auto aead =
+      Aead::create(*material.suite, material.key.bytes(), material.iv.bytes(), Aead::Mode::kSeal);
+  auto mask = SequenceMask::create(*material.suite, material.sn_key.bytes());
+  if (!aead || !mask) return false;
+  send_.emplace(SendDirection{material.suite, std::move(*aead), std::move(*mask), limits});
+  return true;
+}
+
+bool KeyContext::install_receive(const KeyMaterial& material, const AeadLimits& limits,
+                                 std::size_t replay_window) {
+  if (receive_ || !material.valid()) return false;
+  auto aead =
+      Aead::create(*material.suite, material.key.bytes(), material.iv.bytes(), Aead::Mode::kOpen);
+  auto mask = SequenceMask::create(*material.suite, material.sn_key.bytes());
+  if (!aead || !mask) return false;
+  receive_.emplace(ReceiveDirection{material.suite, std::move(*aead), std::move(*mask), limits,
+                                    ReplayWindow(replay_window)});
+  return true;
+}
+
+LimitLevel KeyContext::send_limit_level() const {
+  if (!send_) return LimitLevel::kOk;
+  return std::max(
+      AeadLimits::level(send_->encryptions, send_->limits.confidentiality,
+                        send_->limits.warn_percent),
+      AeadLimits::level(send_->next_sequence, kMaxRecordSequence + 1, send_->limits.warn_percent));
+}
+
+LimitLevel KeyContext::receive_limit_level() const {
+  if (!receive_) return LimitLevel::kOk;
+  return AeadLimits::level(receive_->failed_decryptions, receive_->limits.integrity,
+                           receive_->limits.warn_percent);
+}
+
+}  // namespace sctps::protect
