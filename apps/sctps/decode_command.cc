@@ -81,19 +81,22 @@ bool decode_one(const std::vector<std::uint8_t>& bytes) {
       if (nested.kind == wire::NestedKind::kParameters) {
         auto param = wire::parse_parameter(item);
         if (!param) {
-          fmt::print("         parameter 0x{:04x} malformed: {}\n", item.type, wire::to_string(param.error()));
+          fmt::print("         parameter 0x{:04x} malformed: {}\n", item.type,
+                     wire::to_string(param.error()));
           well_formed = false;
           continue;
         }
         fmt::print("         {}", wire::describe_parameter(*param));
         if (wire::parameter_type_name(item.type) == "unknown") {
-          fmt::print("  unrecognized: {}", wire::to_string(wire::unknown_parameter_action(item.type)));
+          fmt::print("  unrecognized: {}",
+                     wire::to_string(wire::unknown_parameter_action(item.type)));
         }
         fmt::print("\n");
       } else {
         auto cause = wire::parse_error_cause(item);
         if (!cause) {
-          fmt::print("         cause {} malformed: {}\n", item.type, wire::to_string(cause.error()));
+          fmt::print("         cause {} malformed: {}\n", item.type,
+                     wire::to_string(cause.error()));
           well_formed = false;
           continue;
         }
@@ -111,8 +114,10 @@ std::vector<std::vector<std::uint8_t>> example_packets() {
   std::vector<std::uint8_t> captured;
   // The INIT of the Ericsson proof-of-concept capture (frame 1): its parameter 0x8005 was an early
   // code point of the DTLS Key Management parameter and is Padding (RFC 4820) today.
-  parse_hex("03e907d100000000dc166f97010000240163902c00004000000200020163902c00090008000000008005000800010002",
-            captured, why);
+  parse_hex(
+      "03e907d100000000dc166f97010000240163902c00004000000200020163902c0009000800000000800500080001"
+      "0002",
+      captured, why);
   out.push_back(captured);
 
   // An INIT offering the DTLS chunk with TLS 1.3 key management (method 192) and pre-shared keys.

@@ -1,5 +1,6 @@
-// Every chunk the codec knows, as one variant, with dispatch from a ChunkView. Used by tools, tests and
-// the fuzzer; the engine's hot path switches on ChunkView::type and parses only the chunk it handles.
+// Every chunk the codec knows, as one variant, with dispatch from a ChunkView. Used by tools, tests
+// and the fuzzer; the engine's hot path switches on ChunkView::type and parses only the chunk it
+// handles.
 #pragma once
 
 #include <string>
@@ -30,7 +31,9 @@ struct UnknownChunk {
   std::uint8_t flags = 0;
   Bytes value;
 
-  static UnknownChunk from(const ChunkView& chunk) { return {chunk.type, chunk.flags, chunk.value}; }
+  static UnknownChunk from(const ChunkView& chunk) {
+    return {chunk.type, chunk.flags, chunk.value};
+  }
   std::size_t encoded_size() const { return 4 + value.size(); }
   void encode(ByteWriter& w) const;
   std::string describe() const;
@@ -38,14 +41,14 @@ struct UnknownChunk {
   friend bool operator==(const UnknownChunk& a, const UnknownChunk& b);
 };
 
-using Chunk =
-    std::variant<DataChunk, InitChunk, InitAckChunk, SackChunk, HeartbeatChunk, HeartbeatAckChunk,
-                 AbortChunk, ShutdownChunk, ShutdownAckChunk, ErrorChunk, CookieEchoChunk,
-                 CookieAckChunk, ShutdownCompleteChunk, IDataChunk, DtlsChunk, AsconfAckChunk,
-                 ReconfigChunk, PadChunk, ForwardTsnChunk, AsconfChunk, IForwardTsnChunk,
-                 UnknownChunk>;
+using Chunk = std::variant<DataChunk, InitChunk, InitAckChunk, SackChunk, HeartbeatChunk,
+                           HeartbeatAckChunk, AbortChunk, ShutdownChunk, ShutdownAckChunk,
+                           ErrorChunk, CookieEchoChunk, CookieAckChunk, ShutdownCompleteChunk,
+                           IDataChunk, DtlsChunk, AsconfAckChunk, ReconfigChunk, PadChunk,
+                           ForwardTsnChunk, AsconfChunk, IForwardTsnChunk, UnknownChunk>;
 
-// Unknown types become UnknownChunk, never an error; known types with malformed contents are errors.
+// Unknown types become UnknownChunk, never an error; known types with malformed contents are
+// errors.
 Result<Chunk> parse_chunk(const ChunkView& chunk);
 std::size_t chunk_encoded_size(const Chunk& chunk);  // without trailing padding
 void encode_chunk(ByteWriter& w, const Chunk& chunk);

@@ -1,6 +1,6 @@
-// Builds one SCTP packet into a buffer the caller owns: common header, then chunks bundled while they
-// fit the byte budget (the path MTU less any IP/UDP headers, or less the DTLS chunk overhead when
-// the packet will be protected), then the CRC32c.
+// Builds one SCTP packet into a buffer the caller owns: common header, then chunks bundled while
+// they fit the byte budget (the path MTU less any IP/UDP headers, or less the DTLS chunk overhead
+// when the packet will be protected), then the CRC32c.
 #pragma once
 
 #include <cstddef>
@@ -34,8 +34,8 @@ class PacketBuilder {
     ++chunks_;
     return !w_.overflowed();
   }
-  // Appends already encoded chunks (header included), e.g. a chunk echoed back or a plaintext that a
-  // DTLS chunk opened. Pads to 4 bytes.
+  // Appends already encoded chunks (header included), e.g. a chunk echoed back or a plaintext that
+  // a DTLS chunk opened. Pads to 4 bytes.
   bool add_encoded(Bytes chunk_bytes) {
     if (padded4(chunk_bytes.size()) > bytes_remaining()) return false;
     const std::size_t start = w_.size();

@@ -16,7 +16,8 @@ inline void require(bool ok) {
   if (!ok) __builtin_trap();
 }
 
-// Parses every item of a TLV block as a parameter or an error cause and round-trips those that parse.
+// Parses every item of a TLV block as a parameter or an error cause and round-trips those that
+// parse.
 inline void roundtrip_tlv_block(wire::Bytes block, bool causes) {
   auto items = wire::TlvBlock::parse(block);
   if (!items) return;
