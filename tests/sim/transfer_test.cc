@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 
@@ -128,7 +129,15 @@ TransferResult run_transfer(Pair& p, std::size_t count, std::uint64_t seed, std:
 
 // 100,000 messages log-uniform in 1 B .. 64 KiB, every 20,000th of 1 MiB, on 8 streams, a quarter
 // of them unordered.
-constexpr std::size_t kMessages = 100000;
+// Sanitizer builds may scale the count down with SCTPS_PROPERTY_MESSAGES (the asan preset does).
+std::size_t message_count() {
+  if (const char* v = std::getenv("SCTPS_PROPERTY_MESSAGES")) {
+    const long n = std::strtol(v, nullptr, 10);
+    if (n > 0) return static_cast<std::size_t>(n);
+  }
+  return 100000;
+}
+const std::size_t kMessages = message_count();
 constexpr std::size_t kBigEvery = 20000;
 
 TEST(Transfer, NoLoss) {
