@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "protect/sequence_reconstruction.h"
 #include "wire/chunk_type.h"
@@ -52,8 +53,26 @@ ChunkProtector::ChunkProtector(ProtectorOptions options) : options_(options) {
 }
 
 ChunkProtector::~ChunkProtector() = default;
-ChunkProtector::ChunkProtector(ChunkProtector&&) noexcept = default;
-ChunkProtector& ChunkProtector::operator=(ChunkProtector&&) noexcept = default;
+// The contexts live on the heap, so the selection pointers stay valid in the new owner; the old
+// one is left empty, without keys.
+ChunkProtector::ChunkProtector(ChunkProtector&& other) noexcept {
+  *this = std::move(other);
+}
+
+ChunkProtector& ChunkProtector::operator=(ChunkProtector&& other) noexcept {
+  if (this == &other) return *this;
+  options_ = other.options_;
+  contexts_ = std::move(other.contexts_);
+  send_context_ = std::exchange(other.send_context_, nullptr);
+  receive_index_ = std::exchange(other.receive_index_, {});
+  protection_required_ = other.protection_required_;
+  stats_ = other.stats_;
+  local_tag_ = other.local_tag_;
+  peer_tag_ = other.peer_tag_;
+  key_log_ = std::move(other.key_log_);
+  other.contexts_.clear();
+  return *this;
+}
 
 // --- Unprotected packets ---
 

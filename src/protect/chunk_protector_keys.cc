@@ -104,7 +104,6 @@ KeyStatus ChunkProtector::destroy_send_key(bool restart, std::uint64_t epoch) {
     send_context_ = nullptr;
     reselect_send_key();
   }
-  rebuild_receive_index();  // pointers may have moved with the removal
   return KeyStatus::kOk;
 }
 

@@ -16,9 +16,9 @@ namespace {
 
 using namespace testing;
 
-class Suites : public ::testing::TestWithParam<std::uint16_t> {};
+class ProtectorSuites : public ::testing::TestWithParam<std::uint16_t> {};
 
-TEST_P(Suites, RoundTripSizes) {
+TEST_P(ProtectorSuites, RoundTripSizes) {
   Pair pair(GetParam());
   std::uint64_t expected_seq = 0;
   for (const std::size_t n : {4, 8, 12, 16, 100, 1200, 1452, 9000, 16384, 16400, 65000}) {
@@ -55,7 +55,7 @@ TEST_P(Suites, RoundTripSizes) {
   EXPECT_EQ(pair.receiver.stats().dropped_total(), 0u);
 }
 
-TEST_P(Suites, EveryBitFlipIsRejected) {
+TEST_P(ProtectorSuites, EveryBitFlipIsRejected) {
   Pair pair(GetParam());
   const auto packet = seal(pair.sender, make_chunks(24));
   const std::size_t chunk_len = wire::load_be16(packet.data() + 14);  // without post-padding
@@ -85,7 +85,7 @@ TEST_P(Suites, EveryBitFlipIsRejected) {
   EXPECT_TRUE(pair.receiver.open(copy).ok());
 }
 
-TEST_P(Suites, TamperedRecordCountsAsAeadFailure) {
+TEST_P(ProtectorSuites, TamperedRecordCountsAsAeadFailure) {
   Pair pair(GetParam());
   auto packet = seal(pair.sender, make_chunks(100));
   packet[40] ^= 0x80;
@@ -104,7 +104,7 @@ TEST_P(Suites, TamperedRecordCountsAsAeadFailure) {
   EXPECT_EQ(ok.sequence, 0u);
 }
 
-TEST_P(Suites, ReplaysAreDropped) {
+TEST_P(ProtectorSuites, ReplaysAreDropped) {
   Pair pair(GetParam());
   std::vector<std::vector<std::uint8_t>> packets;
   for (int i = 0; i < 1200; ++i) packets.push_back(seal(pair.sender, make_chunks(8)));
@@ -133,7 +133,7 @@ TEST_P(Suites, ReplaysAreDropped) {
   EXPECT_EQ(pair.receiver.decryptions(false, 3), 3u);
 }
 
-TEST_P(Suites, ReorderingInsideWindowIsAccepted) {
+TEST_P(ProtectorSuites, ReorderingInsideWindowIsAccepted) {
   Pair pair(GetParam());
   std::vector<std::vector<std::uint8_t>> packets;
   for (int i = 0; i < 1000; ++i) packets.push_back(seal(pair.sender, make_chunks(8)));
@@ -320,7 +320,7 @@ TEST(ChunkProtector, UnprotectedPackets) {
   EXPECT_EQ(p.stats().dropped_for(DropReason::kUnprotected), 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllSuites, Suites, ::testing::Values(0x1301, 0x1302, 0x1303));
+INSTANTIATE_TEST_SUITE_P(AllSuites, ProtectorSuites, ::testing::Values(0x1301, 0x1302, 0x1303));
 
 }  // namespace
 }  // namespace sctps::protect

@@ -220,7 +220,14 @@ TEST(KeyManagement, MovedProtectorKeepsWorking) {
   Pair pair(0x1302);
   ChunkProtector moved = std::move(pair.receiver);
   auto packet = seal(pair.sender, make_chunks(40));
+  auto copy = packet;
   EXPECT_TRUE(moved.open(packet).ok());
+  // The moved-from protector has no keys left (NOLINT: use after move is the point).
+  EXPECT_EQ(*pair.receiver.open(copy).drop, DropReason::kUnknownKeyContext);  // NOLINT
+  ChunkProtector assigned;
+  assigned = std::move(pair.sender);
+  EXPECT_TRUE(assigned.has_send_key());
+  EXPECT_FALSE(pair.sender.has_send_key());  // NOLINT
 }
 
 }  // namespace
