@@ -222,6 +222,10 @@ void Association::add_data(wire::PacketBuilder& builder, PathId path_id, TimePoi
       max_payload = rwnd;
     }
     if (max_payload == 0) break;
+    // §6.1: never more than 2^31 - 1 TSNs between the cumulative ack and the next TSN, so that the
+    // peer can still tell new from old (serial arithmetic).
+    const std::uint32_t span = rtx_->highest_sent().value() - rtx_->cumulative_ack().value();
+    if (span >= 0x7FFFFFFFu) break;
     auto data = send_queue_.produce(now, max_payload);
     if (!data) break;
     const Tsn tsn = rtx_->add_sent(std::move(*data), p, now);
