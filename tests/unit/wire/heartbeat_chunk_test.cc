@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "support/hex.h"
+#include "support/wire_test_util.h"
 
 namespace sctps::wire {
 namespace {
@@ -14,31 +15,8 @@ namespace {
 using test::from_hex;
 using test::to_hex;
 
-ChunkView view_of(const std::vector<std::uint8_t>& bytes, std::size_t base = 0) {
-  auto region = ChunkRegion::parse(bytes, base);
-  if (!region) {
-    ADD_FAILURE() << to_string(region.error());
-    return ChunkView{};
-  }
-  return *region->begin();
-}
-
-// A temporary buffer is kept alive for the whole run, so views parsed from it never dangle.
-[[maybe_unused]] ChunkView view_of(std::vector<std::uint8_t>&& bytes, std::size_t base = 0) {
-  static std::deque<std::vector<std::uint8_t>> keep;
-  return view_of(keep.emplace_back(std::move(bytes)), base);
-}
-
-template <typename T>
-std::vector<std::uint8_t> encode(const T& c) {
-  std::vector<std::uint8_t> buf(padded4(c.encoded_size()) + 8);
-  ByteWriter w(buf);
-  c.encode(w);
-  EXPECT_FALSE(w.overflowed());
-  EXPECT_EQ(w.size(), padded4(c.encoded_size()));
-  buf.resize(w.size());
-  return buf;
-}
+using test_util::encode;
+using test_util::view_of;
 
 const std::vector<std::uint8_t> kInfo = from_hex("0102030405");
 
