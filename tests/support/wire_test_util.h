@@ -29,6 +29,14 @@ inline ChunkView view_of(std::vector<std::uint8_t>&& bytes, std::size_t base = 0
   return view_of(keep.emplace_back(std::move(bytes)), base);
 }
 
+// Another name for view_of(): the first chunk of the bytes.
+inline ChunkView first_chunk(const std::vector<std::uint8_t>& bytes, std::size_t base = 0) {
+  return view_of(bytes, base);
+}
+inline ChunkView first_chunk(std::vector<std::uint8_t>&& bytes, std::size_t base = 0) {
+  return view_of(std::move(bytes), base);
+}
+
 template <typename T>
 std::vector<std::uint8_t> encode(const T& c) {
   std::vector<std::uint8_t> buf(padded4(c.encoded_size()) + 8);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "support/hex.h"
+#include "support/wire_test_util.h"
 #include "wire/chunk_type.h"
 
 namespace sctps::wire {
@@ -12,26 +13,8 @@ namespace {
 
 using test::from_hex;
 using test::to_hex;
-
-ChunkView first_chunk(const std::vector<std::uint8_t>& bytes, std::size_t base = 0) {
-  auto region = ChunkRegion::parse(bytes, base);
-  if (!region.ok()) {
-    ADD_FAILURE() << to_string(region.error());
-    return {};
-  }
-  return *region->begin();
-}
-
-template <typename C>
-std::vector<std::uint8_t> encode(const C& c) {
-  std::vector<std::uint8_t> buf(padded4(c.encoded_size()) + 8, 0xEE);
-  ByteWriter w(buf);
-  c.encode(w);
-  EXPECT_FALSE(w.overflowed());
-  EXPECT_EQ(w.size(), padded4(c.encoded_size()));
-  buf.resize(w.size());
-  return buf;
-}
+using test_util::encode;
+using test_util::first_chunk;
 
 // IPv4 Address Parameter 192.0.2.1, and an Add IP Address request (RFC 5061 §4.2.1) with
 // correlation id 1 adding 192.0.2.2.

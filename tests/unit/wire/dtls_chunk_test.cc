@@ -8,31 +8,15 @@
 
 #include "support/hex.h"
 #include "support/json.h"
+#include "support/wire_test_util.h"
 
 namespace sctps::wire {
 namespace {
 
 using test::from_hex;
 using test::to_hex;
-
-ChunkView first_chunk(const std::vector<std::uint8_t>& bytes, std::size_t base = 0) {
-  auto region = ChunkRegion::parse(bytes, base);
-  if (!region.ok()) {
-    ADD_FAILURE() << to_string(region.error());
-    return {};
-  }
-  return *region->begin();
-}
-
-std::vector<std::uint8_t> encode(const DtlsChunk& c) {
-  std::vector<std::uint8_t> buf(padded4(c.encoded_size()) + 8, 0xEE);
-  ByteWriter w(buf);
-  c.encode(w);
-  EXPECT_FALSE(w.overflowed());
-  EXPECT_EQ(w.size(), padded4(c.encoded_size()));
-  buf.resize(w.size());
-  return buf;
-}
+using test_util::encode;
+using test_util::first_chunk;
 
 test::Json vectors() {
   return test::Json::parse_file(std::string(SCTPS_TEST_VECTORS_DIR) + "/dtls-chunk-vectors.json");

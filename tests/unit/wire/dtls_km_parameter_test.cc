@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "support/hex.h"
+#include "support/wire_test_util.h"
 
 namespace sctps::wire {
 namespace {
 
 using test::from_hex;
 using test::to_hex;
+using test_util::encode;
 
 TlvView only_item(const std::vector<std::uint8_t>& bytes) {
   auto block = TlvBlock::parse(bytes);
@@ -20,15 +22,6 @@ TlvView only_item(const std::vector<std::uint8_t>& bytes) {
     return {};
   }
   return *block->begin();
-}
-
-std::vector<std::uint8_t> encode(const DtlsKeyManagementParameter& x) {
-  std::vector<std::uint8_t> buf(padded4(x.encoded_size()));
-  ByteWriter w(buf);
-  x.encode(w);
-  EXPECT_FALSE(w.overflowed());
-  EXPECT_EQ(w.size(), buf.size());
-  return buf;
 }
 
 DtlsKeyManagementParameter make(std::uint8_t flags, std::vector<std::uint8_t> methods) {

@@ -5,31 +5,15 @@
 #include <vector>
 
 #include "support/hex.h"
+#include "support/wire_test_util.h"
 
 namespace sctps::wire {
 namespace {
 
 using test::from_hex;
 using test::to_hex;
-
-ChunkView first_chunk(const std::vector<std::uint8_t>& bytes) {
-  auto region = ChunkRegion::parse(bytes, 0);
-  if (!region.ok()) {
-    ADD_FAILURE() << to_string(region.error());
-    return {};
-  }
-  return *region->begin();
-}
-
-std::vector<std::uint8_t> encode(const ForwardTsnChunk& c) {
-  std::vector<std::uint8_t> buf(padded4(c.encoded_size()) + 8, 0xEE);
-  ByteWriter w(buf);
-  c.encode(w);
-  EXPECT_FALSE(w.overflowed());
-  EXPECT_EQ(w.size(), padded4(c.encoded_size()));
-  buf.resize(w.size());
-  return buf;
-}
+using test_util::encode;
+using test_util::first_chunk;
 
 TEST(ForwardTsnChunk, EncodesByHandDerivedBytes) {
   ForwardTsnChunk f;

@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "support/hex.h"
+#include "support/wire_test_util.h"
 
 namespace sctps::wire {
 namespace {
 
 using test::from_hex;
 using test::to_hex;
+using test_util::encode;
 
 TlvView last_item(const std::vector<std::uint8_t>& bytes) {
   auto block = TlvBlock::parse(bytes);
@@ -22,16 +24,6 @@ TlvView last_item(const std::vector<std::uint8_t>& bytes) {
   TlvView last;
   for (const TlvView& v : *block) last = v;
   return last;
-}
-
-template <typename T>
-std::vector<std::uint8_t> encode(const T& x) {
-  std::vector<std::uint8_t> buf(padded4(x.encoded_size()));
-  ByteWriter w(buf);
-  x.encode(w);
-  EXPECT_FALSE(w.overflowed());
-  EXPECT_EQ(w.size(), buf.size());
-  return buf;
 }
 
 // Encodes, checks the bytes against `hex`, parses them back and checks equality.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "support/hex.h"
+#include "support/wire_test_util.h"
 #include "wire/chunk_type.h"
 
 namespace sctps::wire {
@@ -12,25 +13,8 @@ namespace {
 
 using test::from_hex;
 using test::to_hex;
-
-ChunkView first_chunk(const std::vector<std::uint8_t>& bytes, std::size_t base = 0) {
-  auto region = ChunkRegion::parse(bytes, base);
-  if (!region.ok()) {
-    ADD_FAILURE() << to_string(region.error());
-    return {};
-  }
-  return *region->begin();
-}
-
-std::vector<std::uint8_t> encode(const ReconfigChunk& c) {
-  std::vector<std::uint8_t> buf(padded4(c.encoded_size()) + 8, 0xEE);
-  ByteWriter w(buf);
-  c.encode(w);
-  EXPECT_FALSE(w.overflowed());
-  EXPECT_EQ(w.size(), padded4(c.encoded_size()));
-  buf.resize(w.size());
-  return buf;
-}
+using test_util::encode;
+using test_util::first_chunk;
 
 // RFC 6525 §4.1 Outgoing SSN Reset Request without streams: request seq 1, response seq 0, last
 // TSN 5.

@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "support/hex.h"
+#include "support/wire_test_util.h"
 
 namespace sctps::wire {
 namespace {
 
 using test::from_hex;
 using test::to_hex;
+using test_util::encode;
 
 static_assert(
     !std::is_same_v<AddOutgoingStreamsRequestParameter, AddIncomingStreamsRequestParameter>);
@@ -24,16 +26,6 @@ TlvView only_item(const std::vector<std::uint8_t>& bytes) {
     return {};
   }
   return *block->begin();
-}
-
-template <typename T>
-std::vector<std::uint8_t> encode(const T& x) {
-  std::vector<std::uint8_t> buf(padded4(x.encoded_size()));
-  ByteWriter w(buf);
-  x.encode(w);
-  EXPECT_FALSE(w.overflowed());
-  EXPECT_EQ(w.size(), buf.size());
-  return buf;
 }
 
 template <typename T>
