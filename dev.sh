@@ -12,7 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(cmake ninja-build g++ clang clang-format libclang-rt-14-dev pkg-config
-          libssl-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev)
+          libssl-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
+          libusrsctp-dev tshark iproute2 python3)
 JOBS=${JOBS:-$(nproc)}
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -54,12 +55,25 @@ case "$cmd" in
     sctps=./build/release/apps/sctps/sctps
     log "sctps decode --examples: the wire codec on a captured INIT and on packets it builds"
     "$sctps" decode --examples
-    log "sctps server + client: an association over UDP encapsulation on loopback, 2000 echoed" \
-        "messages verified byte for byte (unprotected until the DTLS chunk lands; sctps demo follows)"
+    log "sctps server + client: an association over UDP encapsulation on loopback protected by" \
+        "the DTLS chunk with throwaway pre-shared keys (method 0), 2000 echoed messages verified" \
+        "byte for byte (sctps demo, with a TLS 1.3 handshake and a rekey, follows)"
     out=$(mktemp)
-    "$sctps" server --listen 127.0.0.1:5000 --udp-port 0 --echo --json >"$out" 2>&1 &
+    psk=$(mktemp)
+    trap 'kill -INT ${server:-0} 2>/dev/null; rm -f "$out" "$psk"' EXIT
+    hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+    {
+      echo "[peer *]"
+      echo "suite = TLS_AES_128_GCM_SHA256"
+      for dir in client server; do
+        echo "${dir}_key = $(hex 16)"
+        echo "${dir}_iv = $(hex 12)"
+        echo "${dir}_sn_key = $(hex 16)"
+      done
+    } >"$psk"
+    "$sctps" server --listen 127.0.0.1:5000 --udp-port 0 --echo --json \
+      --protect strict --psk-file "$psk" >"$out" 2>&1 &
     server=$!
-    trap 'kill -INT $server 2>/dev/null; rm -f "$out"' EXIT
     udp_port=""
     for _ in $(seq 50); do
       udp_port=$(sed -n 's/.*"udp_port":\([0-9]*\).*/\1/p' "$out" | head -n 1)
@@ -68,7 +82,7 @@ case "$cmd" in
     done
     [ -n "$udp_port" ] || { cat "$out" >&2; echo "the server did not start" >&2; exit 1; }
     "$sctps" client --connect 127.0.0.1:5000 --remote-udp-port "$udp_port" --echo-check \
-      --count 2000 --size 1200
+      --count 2000 --size 1200 --protect strict --psk-file "$psk"
     ;;
   test)
     setup

@@ -7,10 +7,12 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "api/runtime.h"
+#include "protection_options.h"
 #include "run_common.h"
 
 namespace sctps::app {
@@ -20,9 +22,11 @@ using Clock = std::chrono::steady_clock;
 
 struct ClientOptions {
   std::string connect;
-  std::string bind;
+  std::vector<std::string> bind;
   int udp_port = 0;
   int remote_udp_port = 9899;
+  bool raw = false;
+  int local_port = 0;  // 0: --connect's port over UDP, an ephemeral one over raw IP
   int streams = 16;
   std::size_t size = 1024;
   std::uint64_t count = 0;
@@ -32,15 +36,28 @@ struct ClientOptions {
   bool echo_check = false;
   bool json = false;
   double connect_timeout = 10;
+  double stats_interval = 1;
+  TuningOptions tuning;
+  ProtectionCliOptions protection;
 };
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-int fail(const std::string& reason) {
+int fail(const std::string& reason, int code = kExitFailure) {
   fmt::print(stderr, "sctps client: {}\n", reason);
-  return 1;
+  return code;
+}
+
+// An SCTP port from the dynamic range (RFC 6335 §6: 49152-65535) for a raw-IP client.
+std::uint16_t ephemeral_port() {
+  std::random_device random;
+  return static_cast<std::uint16_t>(49152 + random() % 16384);
+}
+
+int usage(const std::string& reason) {
+  return fail(reason, kExitUsage);
 }
 
 std::string down_reason(const core::AssociationDown& d) {
@@ -59,30 +76,31 @@ std::string down_reason(const core::AssociationDown& d) {
 int run_client(const ClientOptions& o) {
   std::string why;
   const auto remote = parse_host_port("--connect", o.connect, why);
-  if (!remote) return fail(why) + 1;
-  net::SocketAddress local = net::SocketAddress::any(remote->family(), 0);
-  if (!o.bind.empty()) {
-    auto b = net::SocketAddress::parse_ip(o.bind, 0);
-    if (!b) return fail("--bind: not an IP address: '" + o.bind + "'") + 1;
-    if (b->family() != remote->family()) {
-      return fail("--bind " + o.bind + " and --connect " + o.connect +
-                  " are of different address families") +
-             1;
-    }
-    local = *b;
+  if (!remote) return usage(why);
+  if (remote->is_any()) {
+    return usage("--connect " + o.connect + ": the wildcard address is not a peer address");
   }
+  auto binds = parse_bind_addresses(o.bind, *remote, o.connect, why);
+  if (!binds) return usage(why);
+  if (binds->empty()) binds->push_back(net::SocketAddress::any(remote->family(), 0));
   if (o.echo_check && o.size < 8) {
-    return fail("--echo-check needs --size of at least 8 bytes (the message index)") + 1;
+    return usage("--echo-check needs --size of at least 8 bytes (the message index)");
   }
   const std::uint64_t count = (o.count == 0 && o.duration <= 0) ? 1000 : o.count;
 
   api::RuntimeOptions options;
-  options.local_addresses = {local};
+  options.local_addresses = *binds;
+  options.transport = o.raw ? api::Transport::kRawIp : api::Transport::kUdpEncapsulation;
   options.udp_port = static_cast<std::uint16_t>(o.udp_port);
   options.remote_udp_port = static_cast<std::uint16_t>(o.remote_udp_port);
-  options.sctp_port = remote->port();
+  // Over UDP the UDP ports tell the endpoints apart, so the client may share the server's SCTP
+  // port; over raw IP the SCTP ports must differ when both run on one host.
+  options.sctp_port = static_cast<std::uint16_t>(o.local_port);
+  if (o.local_port == 0) options.sctp_port = o.raw ? ephemeral_port() : remote->port();
   options.association.outbound_streams = static_cast<std::uint16_t>(o.streams);
   options.association.max_inbound_streams = static_cast<std::uint16_t>(o.streams);
+  if (why = apply_tuning(o.tuning, options.association); !why.empty()) return usage(why);
+  if (why = apply_protection(o.protection, options.protection); !why.empty()) return usage(why);
   auto created = api::Runtime::create(options);
   if (!created.ok()) return fail(created.error().message);
   api::Runtime& rt = **created;
@@ -90,13 +108,17 @@ int run_client(const ClientOptions& o) {
   const core::AssocId id = rt.connect(*remote);
   std::optional<core::AssociationDown> down;
   std::uint16_t streams = 0;
+  std::vector<IpAddress> peer_addresses;
+  std::string protection = "off";
   const auto connect_start = Clock::now();
   while (streams == 0 && !down) {
     if (seconds_since(connect_start) > o.connect_timeout) {
-      return fail(fmt::format("association failed: no answer from {} (UDP port {}) within {} s",
-                              remote->to_string(), o.remote_udp_port, o.connect_timeout));
+      return fail(
+          fmt::format("association failed: no answer from {} ({}) within {} s", remote->to_string(),
+                      o.raw ? std::string("raw IP") : fmt::format("UDP port {}", o.remote_udp_port),
+                      o.connect_timeout));
     }
-    if (rt.counters().icmp_port_unreachable > 0) {
+    if (!o.raw && rt.counters().icmp_port_unreachable > 0) {
       return fail(
           fmt::format("association failed: ICMP port unreachable from {} (UDP port {}): "
                       "nothing listens there",
@@ -104,17 +126,36 @@ int run_client(const ClientOptions& o) {
     }
     rt.run_once(std::chrono::milliseconds(20));
     while (auto e = rt.poll_event()) {
-      if (auto* up = std::get_if<core::AssociationUp>(&*e)) streams = up->outbound_streams;
+      if (auto* up = std::get_if<core::AssociationUp>(&*e)) {
+        streams = up->outbound_streams;
+        peer_addresses = up->peer_addresses;
+        protection = std::string(core::to_string(up->protection));
+      }
+      if (std::get_if<core::ProtectionEstablished>(&*e) != nullptr) protection = "protected";
       if (auto* d = std::get_if<core::AssociationDown>(&*e)) down = std::move(*d);
     }
   }
   if (down) return fail(down_reason(*down));
   streams = std::min<std::uint16_t>(streams, static_cast<std::uint16_t>(o.streams));
+  if (o.stats_interval > 0) {
+    std::string peers;
+    for (const auto& a : peer_addresses) {
+      if (!peers.empty()) peers += o.json ? "," : ", ";
+      peers += o.json ? '"' + json_escape(a.to_string()) + '"' : a.to_string();
+    }
+    if (o.json) {
+      fmt::print(stderr, "{{\"event\":\"up\",\"peers\":[{}],\"streams\":{}}}\n", peers, streams);
+    } else {
+      fmt::print(stderr, "association up with {} ({} streams)\n", peers, streams);
+    }
+  }
 
   const auto start = Clock::now();
   std::vector<std::int64_t> send_us;  // per index: send time, for the RTT
   std::vector<std::int64_t> rtts;
   std::uint64_t sent = 0, received = 0, bytes_sent = 0, bytes_received = 0, bad = 0;
+  std::uint64_t paths_down = 0, paths_up = 0;
+  std::uint64_t received_protected = 0;
   std::vector<std::uint8_t> next;
   bool have_next = false, blocked = false;
   auto last_progress = start;
@@ -156,8 +197,10 @@ int run_client(const ClientOptions& o) {
     rt.run_once(std::chrono::microseconds(busy ? 0 : (blocked ? 5000 : 1000)));
     if (blocked) blocked = false;  // retried; SendBufferAvailable also wakes us
     while (auto e = rt.poll_event()) {
+      if (std::get_if<core::ProtectionEstablished>(&*e) != nullptr) protection = "protected";
       if (auto* m = std::get_if<core::MessageReceived>(&*e)) {
         ++received;
+        if (m->message.is_protected) ++received_protected;
         bytes_received += m->message.payload.size();
         if (o.echo_check) {
           const auto& p = m->message.payload;
@@ -170,6 +213,15 @@ int run_client(const ClientOptions& o) {
         }
       } else if (auto* d = std::get_if<core::AssociationDown>(&*e)) {
         return fail(down_reason(*d));
+      } else if (auto* path = std::get_if<core::PathChanged>(&*e)) {
+        ++(path->reachable ? paths_up : paths_down);
+        if (o.json) {
+          fmt::print(stderr, "{{\"event\":\"path\",\"address\":\"{}\",\"reachable\":{}}}\n",
+                     json_escape(path->address.to_string()), path->reachable ? "true" : "false");
+        } else {
+          fmt::print(stderr, "path {} {}\n", path->address.to_string(),
+                     path->reachable ? "reachable again" : "unreachable");
+        }
       }
     }
     if (bad > 0) {
@@ -177,10 +229,21 @@ int run_client(const ClientOptions& o) {
       return fail(
           fmt::format("verification failed: {} echoed message(s) differ from what was sent", bad));
     }
-    if (!o.json && seconds_since(last_progress) >= 1.0) {
+    if (o.stats_interval > 0 && seconds_since(last_progress) >= o.stats_interval) {
       last_progress = Clock::now();
-      fmt::print(stderr, "{:.1f} s: sent {}, received {}, {:.3f} Mbit/s\n", seconds_since(start),
-                 sent, received, static_cast<double>(bytes_sent) * 8 / seconds_since(start) / 1e6);
+      const double t = seconds_since(start);
+      const double mbps = static_cast<double>(bytes_sent) * 8 / t / 1e6;
+      const auto s = rt.stats(id);
+      const std::uint64_t retransmitted = s ? s->retransmitted_chunks : 0;
+      if (o.json) {
+        fmt::print(stderr,
+                   "{{\"event\":\"progress\",\"seconds\":{:.3f},\"messages_sent\":{},"
+                   "\"messages_received\":{},\"mbit_per_s\":{:.3f},\"retransmissions\":{}}}\n",
+                   t, sent, received, mbps, retransmitted);
+      } else {
+        fmt::print(stderr, "{:.1f} s: sent {}, received {}, {:.3f} Mbit/s, {} retransmissions\n", t,
+                   sent, received, mbps, retransmitted);
+      }
     }
     if (sending_done) {
       bool finished;
@@ -223,20 +286,28 @@ int run_client(const ClientOptions& o) {
         "{{\"ok\":true,\"messages_sent\":{},\"messages_received\":{},\"bytes_sent\":{},"
         "\"bytes_received\":{},\"seconds\":{:.6f},\"mbit_per_s\":{:.3f},\"messages_per_s\":{:.1f},"
         "\"rtt_p50_us\":{:.0f},\"rtt_p99_us\":{:.0f},\"retransmissions\":{},\"verified\":{},"
-        "\"shutdown_complete\":{}}}\n",
+        "\"shutdown_complete\":{},\"streams\":{},\"unordered\":{},\"paths_down\":{},"
+        "\"paths_up\":{},\"protection\":\"{}\",\"messages_received_protected\":{}}}\n",
         sent, received, bytes_sent, bytes_received, secs, mbps, mps, percentile(0.5),
         percentile(0.99), retransmissions, o.echo_check ? "true" : "false",
-        closed ? "true" : "false");
+        closed ? "true" : "false", streams, o.unordered ? "true" : "false", paths_down, paths_up,
+        protection, received_protected);
   } else {
     fmt::print("sent {} messages ({} bytes), received {} ({} bytes) in {:.3f} s\n", sent,
                bytes_sent, received, bytes_received, secs);
     fmt::print("throughput {:.3f} Mbit/s, {:.1f} messages/s, {} retransmissions\n", mbps, mps,
                retransmissions);
+    fmt::print("{} {} streams{}\n", streams, o.unordered ? "unordered" : "ordered",
+               paths_down > 0
+                   ? fmt::format(", {} path failure(s), {} recovered", paths_down, paths_up)
+                   : std::string());
     if (!rtts.empty()) {
       fmt::print("RTT p50 {:.3f} ms, p99 {:.3f} ms\n", percentile(0.5) / 1000,
                  percentile(0.99) / 1000);
     }
     if (o.echo_check) fmt::print("all {} echoes verified\n", received);
+    fmt::print("protection {}: {} of {} messages received protected\n", protection,
+               received_protected, received);
   }
   std::fflush(stdout);
   return 0;
@@ -246,15 +317,30 @@ int run_client(const ClientOptions& o) {
 
 void add_client_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ClientOptions>();
-  CLI::App* cmd = app.add_subcommand("client", "Connect over UDP encapsulation and send messages");
+  CLI::App* cmd = app.add_subcommand(
+      "client", "Connect over UDP encapsulation (RFC 6951), send messages, print a summary");
   cmd->add_option("--connect", o->connect, "HOST:PORT: peer IP address and SCTP port")->required();
-  cmd->add_option("--bind", o->bind, "local IP address to bind");
-  cmd->add_option("--udp-port", o->udp_port, "local UDP encapsulation port (0: ephemeral)")
-      ->check(CLI::Range(0, 65535))
-      ->capture_default_str();
-  cmd->add_option("--remote-udp-port", o->remote_udp_port, "the peer's UDP encapsulation port")
-      ->check(CLI::Range(1, 65535))
-      ->capture_default_str();
+  cmd->add_option("--bind", o->bind,
+                  "HOST: local IP address to bind (no port); repeat for several addresses "
+                  "(multihoming). Default: the wildcard of --connect's family")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  auto* udp_port =
+      cmd->add_option("--udp-port", o->udp_port, "local UDP encapsulation port (0: ephemeral)")
+          ->check(CLI::Range(0, 65535))
+          ->capture_default_str();
+  auto* remote_udp_port =
+      cmd->add_option("--remote-udp-port", o->remote_udp_port, "the peer's UDP encapsulation port")
+          ->check(CLI::Range(1, 65535))
+          ->capture_default_str();
+  cmd->add_flag("--raw", o->raw,
+                "SCTP directly over IP (protocol 132) instead of UDP encapsulation; needs "
+                "CAP_NET_RAW and no kernel SCTP module")
+      ->excludes(udp_port)
+      ->excludes(remote_udp_port);
+  cmd->add_option("--local-port", o->local_port,
+                  "our SCTP port (default: --connect's port over UDP, an ephemeral one with --raw)")
+      ->check(CLI::Range(1, 65535));
   cmd->add_option("--streams", o->streams, "streams to use")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
@@ -274,7 +360,19 @@ void add_client_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--connect-timeout", o->connect_timeout, "seconds to wait for the association")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_flag("--json", o->json, "print the summary as JSON");
+  cmd->add_option("--stats-interval", o->stats_interval,
+                  "print progress to stderr every S seconds (0: never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_flag("--json", o->json,
+                "print the summary as one JSON line (stdout) and progress as JSON lines (stderr)");
+  add_tuning_options(*cmd, o->tuning);
+  add_protection_options(*cmd, o->protection);
+  cmd->footer(
+      "The summary has messages, bytes, throughput, RTT percentiles (--echo-check) and\n"
+      "retransmissions. Exit codes: 0 success (with --echo-check: every echo verified),\n"
+      "1 failure (cannot bind, association failed, peer aborted, verification failed),\n"
+      "2 bad options.");
   cmd->callback([o, &exit_code] { exit_code = run_client(*o); });
 }
 

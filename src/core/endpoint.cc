@@ -26,6 +26,39 @@ Endpoint::Endpoint(EndpointConfig config, RandomSource& random, TimePoint now)
   ctx_.random = &random_;
   ctx_.cookies = &cookies_;
   ctx_.events = &events_;
+  ctx_.key_managers = config_.key_managers;
+  ctx_.key_log = &config_.key_log;
+}
+
+namespace {
+
+// Our DTLS Key Management parameter travels in the cookie's extension (as on the wire), so that
+// the COOKIE ECHO repeats the negotiation the INIT answer made (draft §5.1) without state.
+std::optional<wire::DtlsKeyManagementParameter> dtls_parameter_from_cookie(
+    const StateCookie& cookie) {
+  if (cookie.extension.empty()) return std::nullopt;
+  auto block = wire::TlvBlock::parse(cookie.extension);
+  if (!block) return std::nullopt;
+  for (const wire::TlvView& tlv : *block) {
+    if (tlv.type != wire::DtlsKeyManagementParameter::kType) continue;
+    if (auto p = wire::DtlsKeyManagementParameter::parse(tlv)) return *p;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+NegotiationResult Endpoint::dtls_from_cookie(const StateCookie& cookie) const {
+  const DtlsChunkConfig& config = config_.association.dtls;
+  const auto ours = dtls_parameter_from_cookie(cookie);
+  if (!config.enabled || !ours) return NegotiationResult{};
+  InitParameterScan scan;
+  if (auto block = wire::TlvBlock::parse(cookie.peer_init_parameters)) {
+    scan = scan_init_parameters(*block, false);
+  }
+  std::optional<wire::DtlsKeyManagementParameter> peer = scan.dtls_km;
+  if (peer) peer->wire = scan.dtls_km_wire;
+  return negotiate_dtls(config, *ours, peer, false);
 }
 
 Association* Endpoint::find(const IpAddress& address, std::uint16_t port) {
@@ -51,6 +84,12 @@ void Endpoint::reap(AssocId id) {
 
 void Endpoint::handle_packet(wire::Bytes packet, const IpAddress& from, const IpAddress& to,
                              TimePoint now) {
+  scratch_.assign(packet.begin(), packet.end());
+  handle_packet_in_place(wire::MutableBytes(scratch_), from, to, now);
+}
+
+void Endpoint::handle_packet_in_place(wire::MutableBytes packet, const IpAddress& from,
+                                      const IpAddress& to, TimePoint now) {
   ++stats_.packets_received;
   // §6.8: a packet with a wrong checksum is discarded silently.
   if (!wire::verify_sctp_checksum(packet)) {
@@ -86,6 +125,23 @@ void Endpoint::handle_packet(wire::Bytes packet, const IpAddress& from, const Ip
     return;
   }
   Association* a = find(from, view->header().source_port);
+  // Draft §5.2: a DTLS chunk is opened by its association; bundled with anything it is discarded.
+  switch (protect::ChunkProtector::classify(*view)) {
+    case protect::PacketKind::kBundledDtls: ++stats_.dropped_bundled_dtls; return;
+    case protect::PacketKind::kProtected:
+      if (a == nullptr) {
+        handle_out_of_the_blue(*view, from, to);
+        return;
+      }
+      a->handle_protected_packet(packet, *view, from, to, now);
+      register_peer(*a);
+      return;
+    case protect::PacketKind::kUnprotected: break;
+  }
+  if (a != nullptr && !a->accept_unprotected(*view)) {
+    ++stats_.dropped_unprotected;
+    return;
+  }
   if (first == wire::chunk_type::kInit) {
     handle_init(*view, from, to, a, now);
     return;
@@ -245,6 +301,25 @@ void Endpoint::handle_init(const wire::PacketView& packet, const IpAddress& from
       cookie_lifetime(o.valid_cookie_life, scan.cookie_preservative_ms, o.valid_cookie_life * 2);
   cookie.peer_address = from;
   cookie.peer_init_parameters.assign(init->parameters.begin(), init->parameters.end());
+  // Draft §5.1: our DTLS Key Management parameter answers the INIT's; a strict endpoint refuses
+  // the association at once when the two cannot agree (causes 100, 101, 103, or 102).
+  std::optional<wire::DtlsKeyManagementParameter> our_dtls;
+  if (o.dtls.enabled && o.dtls.valid()) {
+    our_dtls = make_local_parameter(o.dtls, random_);
+    std::optional<wire::DtlsKeyManagementParameter> peer_dtls = scan.dtls_km;
+    if (peer_dtls) peer_dtls->wire = scan.dtls_km_wire;
+    const NegotiationResult r = negotiate_dtls(o.dtls, *our_dtls, peer_dtls, false);
+    if (r.outcome == DtlsOutcome::kAbort) {
+      const wire::ErrorCause cause = dtls_abort_cause(r.cause);
+      send_abort(peer_port, reply_tag, false, std::span(&cause, 1), from, to);
+      ++stats_.inits_aborted_dtls;
+      return;
+    }
+    std::vector<std::uint8_t> ext(wire::padded4(our_dtls->encoded_size()));
+    wire::ByteWriter w(ext);
+    our_dtls->encode(w);
+    cookie.extension = std::move(ext);
+  }
   const std::vector<std::uint8_t> sealed = cookies_.seal(cookie);
   if (sealed.empty()) {
     ++stats_.dropped_malformed;  // an INIT too large to fit in a cookie
@@ -254,6 +329,7 @@ void Endpoint::handle_init(const wire::PacketView& packet, const IpAddress& from
   local.addresses = config_.local_addresses;
   local.state_cookie = sealed;
   local.unrecognized = scan.unrecognized;
+  local.dtls_km = our_dtls;
   const auto params = build_init_parameters(local);
   if (!params) {
     ++stats_.dropped_malformed;
@@ -302,8 +378,9 @@ void Endpoint::handle_cookie_echo(const wire::PacketView& packet, const IpAddres
     send_alone(error, cookie.peer_port, cookie.peer_tag, from, to);
     return;
   }
+  const NegotiationResult dtls = dtls_from_cookie(cookie);
   if (existing != nullptr) {
-    existing->handle_cookie_echo(cookie, from, now);
+    existing->handle_cookie_echo(cookie, from, dtls, now);
     const bool accepted =
         existing->local_tag() == cookie.local_tag && existing->peer_tag() == cookie.peer_tag;
     if (accepted && !existing->closed()) existing->handle_packet(packet, from, to, false, now, 1);
@@ -316,7 +393,7 @@ void Endpoint::handle_cookie_echo(const wire::PacketView& packet, const IpAddres
     return;
   }
   const AssocId id = next_id_++;
-  auto a = Association::from_cookie(id, ctx_, cookie, from, to, now);
+  auto a = Association::from_cookie(id, ctx_, cookie, from, to, dtls, now);
   Association& ref = *a;
   associations_.emplace(id, std::move(a));
   register_peer(ref);
@@ -357,6 +434,42 @@ void Endpoint::handle_out_of_the_blue(const wire::PacketView& packet, const IpAd
   // Rule 8: ABORT with the T bit and the packet's own tag.
   send_abort(packet.header().source_port, packet.header().verification_tag, true, {}, from, to);
   ++stats_.aborts_sent_out_of_the_blue;
+}
+
+// RFC 9260 Appendix C: locate the association from the quoted packet (ICMP5), check its tag
+// (ICMP6), then let the association act (ICMP7, ICMP8).
+void Endpoint::handle_icmp(const IcmpReport& report, TimePoint now) {
+  ++stats_.icmp_received;
+  if (report.quoted.size() < 8) {  // ports and tag: the least an ICMP error quotes (RFC 792)
+    ++stats_.icmp_ignored;
+    return;
+  }
+  const std::uint16_t source_port = wire::load_be16(report.quoted.data());
+  const std::uint16_t destination_port = wire::load_be16(report.quoted.data() + 2);
+  const std::uint32_t tag = wire::load_be32(report.quoted.data() + 4);
+  Association* a =
+      source_port == config_.local_port ? find(report.peer, destination_port) : nullptr;
+  if (a == nullptr) {
+    ++stats_.icmp_ignored;
+    return;
+  }
+  // ICMP6: the tag must be the peer's; tag 0 only for our INIT, whose Initiate Tag is ours.
+  bool quotes_init = false;
+  if (tag == 0) {
+    constexpr std::size_t kInitiateTagEnd = wire::CommonHeader::kSize + 8;
+    if (report.quoted.size() < kInitiateTagEnd ||
+        report.quoted[wire::CommonHeader::kSize] != wire::chunk_type::kInit ||
+        wire::load_be32(report.quoted.data() + wire::CommonHeader::kSize + 4) !=
+            a->local_tag().value()) {
+      ++stats_.icmp_ignored;
+      return;
+    }
+    quotes_init = true;
+  } else if (tag != a->peer_tag().value()) {
+    ++stats_.icmp_ignored;
+    return;
+  }
+  a->handle_icmp(report, quotes_init, now);
 }
 
 void Endpoint::advance_time(TimePoint now) {
@@ -441,6 +554,24 @@ bool Endpoint::abort(AssocId id, std::string_view reason, TimePoint now) {
   if (it == associations_.end()) return false;
   it->second->abort(reason, now);
   return true;
+}
+
+bool Endpoint::rekey(AssocId id, TimePoint now) {
+  auto it = associations_.find(id);
+  if (it == associations_.end()) return false;
+  return it->second->rekey(now);
+}
+
+std::optional<NegotiationResult> Endpoint::dtls_agreement(AssocId id) const {
+  auto it = associations_.find(id);
+  if (it == associations_.end() || !it->second->dtls_negotiated()) return std::nullopt;
+  return it->second->dtls();
+}
+
+const protect::ChunkProtector* Endpoint::protector(AssocId id) const {
+  auto it = associations_.find(id);
+  if (it == associations_.end()) return nullptr;
+  return it->second->protector();
 }
 
 std::optional<AssociationStats> Endpoint::stats(AssocId id) const {

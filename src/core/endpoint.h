@@ -30,6 +30,13 @@ struct EndpointConfig {
   // Upper bound on associations (a server's resource limit); INITs beyond it get an ABORT with
   // Out of Resource.
   std::size_t max_associations = 65536;
+  // Key-management methods for associations that agree on the DTLS chunk (association.dtls):
+  // not owned, must outlive the endpoint. Null: an agreed association is aborted ("no key
+  // management configured").
+  KeyManagerFactory* key_managers = nullptr;
+  // Called with one key-log line per installed key direction (specs README reading #6); unset
+  // (the default) means no key log. Never set it unless the user asked for a key log.
+  protect::KeyLogCallback key_log;
 };
 
 struct EndpointStats {
@@ -45,6 +52,11 @@ struct EndpointStats {
   std::uint64_t stale_cookies = 0;
   std::uint64_t inits_answered = 0;
   std::uint64_t aborts_sent_out_of_the_blue = 0;
+  std::uint64_t dropped_bundled_dtls = 0;  // DTLS chunk bundled with other chunks (draft §5.2)
+  std::uint64_t dropped_unprotected = 0;   // unprotected packet for a protected association
+  std::uint64_t inits_aborted_dtls = 0;    // INIT refused by the DTLS negotiation (causes 100-103)
+  std::uint64_t icmp_received = 0;
+  std::uint64_t icmp_ignored = 0;  // no association, wrong tag, too short (Appendix C ICMP5/6)
 };
 
 class Endpoint {
@@ -53,9 +65,13 @@ class Endpoint {
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;
 
-  // Input.
+  // Input. A protected packet is decrypted where it lies: handle_packet_in_place() may change the
+  // caller's buffer and avoids a copy; handle_packet() copies into a scratch buffer first.
   void handle_packet(wire::Bytes packet, const IpAddress& from, const IpAddress& to, TimePoint now);
+  void handle_packet_in_place(wire::MutableBytes packet, const IpAddress& from, const IpAddress& to,
+                              TimePoint now);
   void advance_time(TimePoint now);
+  void handle_icmp(const IcmpReport& report, TimePoint now);
 
   // Output: the next deadline, packets (into the caller's buffer; at least the largest MTU),
   // events.
@@ -69,6 +85,14 @@ class Endpoint {
                   const SendOptions& options, TimePoint now);
   bool shutdown(AssocId id, TimePoint now);
   bool abort(AssocId id, std::string_view reason, TimePoint now);
+  // Fresh keys now (porfiri §6.2); false when the association has no key manager that can rekey.
+  bool rekey(AssocId id, TimePoint now);
+
+  // The DTLS chunk negotiation of an association (draft §7.2 "get agreed method and role", with
+  // the down-grade data), nullopt for an unknown association or before the negotiation is done.
+  std::optional<NegotiationResult> dtls_agreement(AssocId id) const;
+  // The association's protection operator (nullptr when it has none), for inspection.
+  const protect::ChunkProtector* protector(AssocId id) const;
 
   std::optional<AssociationStats> stats(AssocId id) const;
   std::optional<AssociationState> state(AssocId id) const;
@@ -100,6 +124,7 @@ class Endpoint {
                   std::span<const wire::ErrorCause> causes, const IpAddress& to,
                   const IpAddress& from);
   void reap(AssocId id);
+  NegotiationResult dtls_from_cookie(const StateCookie& cookie) const;
 
   EndpointConfig config_;
   RandomSource& random_;
@@ -112,6 +137,7 @@ class Endpoint {
   std::deque<OwnedPacket> outbox_;
   TimePoint next_rotation_;
   std::size_t transmit_cursor_ = 0;
+  std::vector<std::uint8_t> scratch_;  // the const handle_packet's copy
   EndpointStats stats_;
 };
 

@@ -23,11 +23,33 @@ enum class DownReason : std::uint8_t {
 };
 std::string_view to_string(DownReason reason);
 
+// Where an association stands with the DTLS chunk (draft-ietf-tsvwg-sctp-dtls-chunk §5.1).
+enum class Protection : std::uint8_t {
+  kOff,               // not enabled locally: plain SCTP
+  kPending,           // agreed; key management is setting up keys (ProtectionEstablished follows)
+  kUnprotectedLoose,  // loose mode and no agreement: plain SCTP, `dtls_cause` says why
+};
+std::string_view to_string(Protection protection);
+
 struct AssociationUp {
   AssocId id = 0;
   std::uint16_t outbound_streams = 0;
   std::uint16_t inbound_streams = 0;
   std::vector<IpAddress> peer_addresses;
+  Protection protection = Protection::kOff;
+  // kPending: the agreed key-management method. kUnprotectedLoose: the error cause (100, 101, 103)
+  // a strict endpoint would have aborted with.
+  std::uint8_t dtls_method = 0;
+  std::uint16_t dtls_cause = 0;
+};
+
+// Keys are installed in both directions and protection is required (draft §7.9): from here on
+// every packet of the association but INIT and INIT ACK is a DTLS chunk. Messages the application
+// sent before this were held and go out protected now.
+struct ProtectionEstablished {
+  AssocId id = 0;
+  std::uint8_t method = 0;
+  std::uint64_t epoch = 0;
 };
 
 // The peer restarted (§5.2.2 / §5.2.4 action A): new tags, streams reset; data in flight was lost.
@@ -72,7 +94,8 @@ struct SendBufferAvailable {
   AssocId id = 0;
 };
 
-using Event = std::variant<AssociationUp, AssociationRestarted, AssociationDown, MessageReceived,
-                           SendFailed, PathChanged, PeerError, SendBufferAvailable>;
+using Event =
+    std::variant<AssociationUp, AssociationRestarted, AssociationDown, MessageReceived, SendFailed,
+                 PathChanged, PeerError, SendBufferAvailable, ProtectionEstablished>;
 
 }  // namespace sctps::core

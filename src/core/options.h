@@ -5,7 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/handshake/dtls_negotiation.h"
 #include "core/time.h"
+#include "protect/chunk_protector.h"
 
 namespace sctps::core {
 
@@ -51,6 +53,12 @@ struct AssociationOptions {
 
   // T5-shutdown-guard (§9.2): 5 x RTO.Max by default.
   Duration shutdown_guard = sec(300);
+
+  // The DTLS chunk (draft-ietf-tsvwg-sctp-dtls-chunk): off unless enabled; see DtlsChunkConfig.
+  DtlsChunkConfig dtls;
+  // The protection operator of each protected association: replay window (draft §7.13), AEAD
+  // limits (RFC 9147 §4.5.3) and their enforcement.
+  protect::ProtectorOptions protection;
 };
 
 }  // namespace sctps::core

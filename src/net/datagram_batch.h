@@ -61,6 +61,9 @@ struct SocketStats {
   std::uint64_t send_dropped = 0;   // datagrams (segments) refused or lost on send
   std::uint64_t send_would_block = 0;
   std::uint64_t pending_errors_seen = 0;  // ICMP errors reported through a send or receive call
+  // System calls made: recvmmsg (also those that found nothing or failed), and sendmmsg / sendmsg.
+  std::uint64_t receive_calls = 0;
+  std::uint64_t send_calls = 0;
 };
 
 // One datagram of a receive batch. Valid until the next receive into the same batch.

@@ -95,6 +95,7 @@ NetResult<std::size_t> DatagramIo::receive(RecvBatch& b) {
   for (int attempt = 0;; ++attempt) {
     prepare();
     n = ::recvmmsg(fd_, b.headers_.data(), slots, MSG_DONTWAIT, nullptr);
+    ++stats_.receive_calls;
     if (n >= 0) break;
     const int e = errno;
     if (e == EAGAIN) return std::size_t{0};
@@ -248,6 +249,7 @@ bool DatagramIo::send_split(std::size_t entry, const OutgoingDatagram& d, SendRe
     m.msg_controllen = control_size.value_or(0);
     bool retried = false;
     for (;;) {
+      ++stats_.send_calls;
       if (::sendmsg(fd_, &m, MSG_DONTWAIT) >= 0) {
         ++stats_.datagrams_sent;
         stats_.bytes_sent += length;
@@ -297,6 +299,7 @@ SendResult DatagramIo::send(std::span<const OutgoingDatagram> inputs) {
     while (e < count) {
       const int n =
           ::sendmmsg(fd_, headers_.data() + e, static_cast<unsigned>(count - e), MSG_DONTWAIT);
+      ++stats_.send_calls;
       if (n > 0) {
         for (std::size_t k = e; k < e + static_cast<std::size_t>(n); ++k) {
           stats_.datagrams_sent += entries_[k].datagrams;

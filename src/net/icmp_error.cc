@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -19,7 +20,7 @@ constexpr std::uint8_t kIcmp6DestinationUnreachable = 1;
 constexpr std::uint8_t kIcmp6PacketTooBig = 2;
 constexpr std::uint8_t kIcmp6TimeExceeded = 3;
 constexpr std::uint8_t kIcmp6ParameterProblem = 4;
-constexpr std::size_t kQuoteBuffer = 64;
+constexpr std::size_t kQuoteBuffer = kMaxIcmpQuote;
 
 IcmpError::Kind classify_icmp(std::uint8_t type, std::uint8_t code) {
   if (type == kIcmpTimeExceeded) return IcmpError::Kind::kTimeExceeded;
@@ -118,7 +119,8 @@ std::optional<IcmpError> parse_error_message(std::span<const std::uint8_t> contr
     if (const auto to = SocketAddress::from_sockaddr(name.data(), name.size())) {
       error.destination = *to;
     }
-    error.quoted_bytes = quote.size();
+    error.quoted_bytes = std::min(quote.size(), error.quote.size());
+    std::copy_n(quote.begin(), error.quoted_bytes, error.quote.begin());
     // RFC 9260 §3.1 common header: source port, destination port, verification tag, checksum.
     if (quote.size() >= 4) {
       error.sctp_source_port = wire::load_be16(quote.data());

@@ -15,6 +15,7 @@
 // then the SCTP fields are absent and the engine must decide without them.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -24,6 +25,10 @@
 #include "net/socket_address.h"
 
 namespace sctps::net {
+
+// Bytes of the offending SCTP packet kept from an ICMP quote: the common header and the first
+// chunk's start (an INIT's Initiate Tag lies at bytes 16-19).
+constexpr std::size_t kMaxIcmpQuote = 64;
 
 struct IcmpError {
   enum class Kind : std::uint8_t {
@@ -54,6 +59,13 @@ struct IcmpError {
   std::optional<std::uint16_t> sctp_destination_port;
   std::optional<std::uint32_t> verification_tag;
   std::size_t quoted_bytes = 0;  // how many bytes of the SCTP packet the message quoted (max 64)
+  // Those bytes, from the common header on: for a quoted INIT (tag 0) the engine checks the
+  // Initiate Tag inside the chunk instead (RFC 9260 Appendix C).
+  std::array<std::uint8_t, kMaxIcmpQuote> quote{};
+
+  std::span<const std::uint8_t> quoted() const {
+    return std::span<const std::uint8_t>(quote.data(), quoted_bytes);
+  }
 };
 
 std::string_view to_string(IcmpError::Kind kind);

@@ -77,4 +77,11 @@ Result<PacketView> PacketView::parse(Bytes packet) {
   return PacketView(*header, packet, *chunks);
 }
 
+Result<PacketView> PacketView::with_chunks(const CommonHeader& header, Bytes packet,
+                                           const ChunkRegion& chunks) {
+  if (chunks.chunk_count == 0)
+    return make_error(ParseErrorCode::kNoChunks, chunks.base_offset, "packet");
+  return PacketView(header, packet, chunks);
+}
+
 }  // namespace sctps::wire

@@ -105,6 +105,10 @@ class PacketView {
  public:
   // Framing only; the checksum is verified separately (the caller decides what a mismatch costs).
   static Result<PacketView> parse(Bytes packet);
+  // Chunks that travelled inside a DTLS chunk, under the common header of the packet that carried
+  // them (the association's dispatch does not care where the chunk bytes sit). kNoChunks if empty.
+  static Result<PacketView> with_chunks(const CommonHeader& header, Bytes packet,
+                                        const ChunkRegion& chunks);
 
   const CommonHeader& header() const { return header_; }
   Bytes bytes() const { return packet_; }

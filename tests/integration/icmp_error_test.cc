@@ -76,6 +76,9 @@ TEST(IcmpError, PacketTooBigV6AndLocalEmsgsize) {
   EXPECT_TRUE(e->destination.is_unspecified());
   EXPECT_TRUE(e->reporter.is_unspecified());
   EXPECT_EQ(e->verification_tag, 0x11223344u);
+  // The quote itself is kept for the engine (an INIT's Initiate Tag lies beyond the header).
+  EXPECT_EQ(std::vector<std::uint8_t>(e->quoted().begin(), e->quoted().end()),
+            std::vector<std::uint8_t>(std::begin(quote), std::end(quote)));
 
   ee.ee_origin = SO_EE_ORIGIN_LOCAL;
   ee.ee_type = 0;
@@ -199,6 +202,23 @@ TEST(ControlMessages, ReceiveMetadataRoundTrip) {
   ASSERT_TRUE(size);
   EXPECT_EQ(*size, cmsg_space(sizeof(in6_pktinfo)) + cmsg_space(sizeof(std::uint16_t)));
   EXPECT_EQ(write_send_metadata(out, SocketAddress(), 0), std::optional<std::size_t>(0));
+}
+
+TEST(IcmpError, LongQuoteKeepsItsFirst64Bytes) {
+  sock_extended_err ee{};
+  ee.ee_errno = ECONNREFUSED;
+  ee.ee_origin = SO_EE_ORIGIN_ICMP;
+  ee.ee_type = 3;
+  ee.ee_code = 3;
+  const auto control = extended_error(IPPROTO_IP, IP_RECVERR, ee, nullptr, 0);
+  std::vector<std::uint8_t> quote(100);
+  for (std::size_t i = 0; i < quote.size(); ++i) quote[i] = static_cast<std::uint8_t>(i);
+  const auto e = parse_error_message(control, {}, quote);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->quoted_bytes, kMaxIcmpQuote);
+  ASSERT_EQ(e->quoted().size(), kMaxIcmpQuote);
+  EXPECT_EQ(e->quoted()[16], 16);
+  EXPECT_EQ(e->quoted().back(), kMaxIcmpQuote - 1);
 }
 
 }  // namespace

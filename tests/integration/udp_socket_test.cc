@@ -78,6 +78,8 @@ TEST_P(UdpSocketFamily, BatchRoundTripWithLocalAddress) {
     first += n;
   }
   EXPECT_EQ(sender->stats().datagrams_sent, kCount);
+  // sendmmsg: one system call per batch of 100 (the scratch holds 64 entries: two calls each).
+  EXPECT_EQ(sender->stats().send_calls, 10u);
 
   RecvBatch batch(64, 2048);
   std::set<std::uint32_t> seen;
@@ -98,6 +100,8 @@ TEST_P(UdpSocketFamily, BatchRoundTripWithLocalAddress) {
   EXPECT_EQ(seen.size(), kCount);
   EXPECT_EQ(receiver->stats().datagrams_received, kCount);
   EXPECT_EQ(receiver->stats().truncated_dropped, 0u);
+  // recvmmsg takes up to 64 at a time; calls that found nothing count too.
+  EXPECT_GE(receiver->stats().receive_calls, (kCount + 63) / 64);
 }
 
 TEST_P(UdpSocketFamily, GsoBufferArrivesAsSeparateDatagrams) {
@@ -121,6 +125,7 @@ TEST_P(UdpSocketFamily, GsoBufferArrivesAsSeparateDatagrams) {
     EXPECT_EQ(sender->stats().datagrams_sent - before.datagrams_sent, segments);
     EXPECT_EQ(sender->stats().gso_buffers_sent - before.gso_buffers_sent, segments > 54 ? 2u : 1u);
     EXPECT_EQ(sender->stats().gso_fallbacks, 0u);
+    EXPECT_EQ(sender->stats().send_calls - before.send_calls, 1u) << "one sendmmsg";
 
     RecvBatch batch(64, 2048);
     std::vector<std::uint32_t> order;

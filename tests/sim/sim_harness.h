@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 
 #include "support/sim/endpoint_host.h"
@@ -25,10 +26,14 @@ inline core::AssociationOptions fast_options() {
   return o;
 }
 
+// Changes an endpoint's configuration before it is created (key managers, key log, ...).
+using ConfigHook = std::function<void(core::EndpointConfig&)>;
+
 struct Pair {
   explicit Pair(std::uint64_t seed = 1, LinkConfig link = {},
                 core::AssociationOptions a = fast_options(),
-                core::AssociationOptions z = fast_options())
+                core::AssociationOptions z = fast_options(), const ConfigHook& client_hook = {},
+                const ConfigHook& server_hook = {})
       : net(seed) {
     core::EndpointConfig ca;
     ca.local_port = 5000;
@@ -38,6 +43,8 @@ struct Pair {
     cz.local_port = 6000;
     cz.local_addresses = {server_ip};
     cz.association = z;
+    if (client_hook) client_hook(ca);
+    if (server_hook) server_hook(cz);
     client = std::make_unique<EndpointHost>(ca, seed * 7 + 1, net.now());
     server = std::make_unique<EndpointHost>(cz, seed * 7 + 2, net.now());
     net.attach(*client, {client_ip});

@@ -2,7 +2,8 @@
 // server and whichever client last sent to it, meeting each datagram with configurable loss,
 // delay, jitter, duplication and reordering, decided by a seeded generator so that a run is
 // repeatable. It puts real-socket tests (and users trying the tool) under the conditions the
-// simulated network (sim/link.h) creates in virtual time.
+// simulated network (sim/link.h) creates in virtual time. Users have it as `sctps relay`
+// (apps/sctps/relay_command.cc builds this file into the tool).
 //
 //   client ──► relay ──► server        the relay's address is what the client connects to;
 //   client ◄── relay ◄── server        the server sees every client as the relay's address.

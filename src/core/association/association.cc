@@ -162,13 +162,14 @@ void Association::handle_packet(const wire::PacketView& packet, const IpAddress&
     // §5.1 D: DATA bundled with a COOKIE ECHO is acknowledged at once.
     if (first_chunk > 0) tracker_->request_immediate_sack();
     tracker_->on_packet_end(now);
-    deliver_messages();
+    deliver_messages(now);
     // §9.2: DATA arriving in SHUTDOWN-SENT is acknowledged at once and the SHUTDOWN repeated.
     if (state_ == AssociationState::kShutdownSent) {
       tracker_->request_immediate_sack();
       send_shutdown(now);
     }
   }
+  drive_key_management(now);
 }
 
 void Association::report_unrecognized_chunk(const wire::ChunkView& chunk) {
@@ -185,6 +186,11 @@ void Association::protocol_violation(std::string_view what, TimePoint) {
 
 void Association::advance_time(TimePoint now) {
   if (closed()) return;
+  if (km_ && protector_) {
+    km_->advance_time(*protector_, now);
+    drive_key_management(now);
+    if (closed()) return;
+  }
   if (t1_.due(now)) on_t1_expired(now);
   if (t2_.due(now)) on_t2_expired(now);
   if (t5_.due(now)) {
@@ -209,6 +215,7 @@ TimePoint Association::next_deadline() const {
   if (tracker_) t = std::min(t, tracker_->ack_deadline());
   if (paths_.heartbeats_started()) t = std::min(t, paths_.next_heartbeat_deadline());
   if (auto e = send_queue_.next_expiry()) t = std::min(t, *e);
+  if (km_) t = std::min(t, km_->next_deadline());
   return t;
 }
 
@@ -235,31 +242,53 @@ std::optional<Transmit> Association::poll_transmit(wire::MutableBytes buffer, Ti
   }
   if (!dest) return std::nullopt;
   Path& path = paths_.path(*dest);
-  const std::size_t budget = std::min(buffer.size(), path.mtu());
+  const std::size_t capacity = std::min(buffer.size(), path.mtu());
 
   const bool zero_tag = !control_.empty() && control_.front().with_zero_tag;
   const bool reflected = !control_.empty() && control_.front().tag_reflected;
+  // With a send key every packet is sealed into one DTLS chunk (draft §5.2), except the chunks
+  // that travel in clear, which then go alone; the chunks leave room for the DTLS overhead.
+  const bool sealing = protector_ && protector_->has_send_key();
+  const bool clear_first = !control_.empty() && !control_.front().bytes.empty() &&
+                           travels_in_clear(control_.front().bytes[0]);
+  const bool seal = sealing && !clear_first;
+  const bool alone = zero_tag || reflected || (sealing && clear_first);
+  const std::size_t overhead = seal ? protector_->overhead() : 0;
+  if (capacity <= overhead + wire::CommonHeader::kSize) return std::nullopt;
   wire::CommonHeader h = header(zero_tag, reflected);
-  wire::PacketBuilder builder(buffer.first(budget), h);
+  wire::PacketBuilder builder(buffer.first(capacity - overhead), h);
+  bool oversized = false;
 
   // Control chunks first (§6.10); INIT goes alone, and so does a chunk with a reflected tag.
   while (!control_.empty()) {
     const PendingControl& pc = control_.front();
     if (pc.path && *pc.path != *dest) break;
     if (pc.with_zero_tag != zero_tag || pc.tag_reflected != reflected) break;
-    if (!builder.empty() && (zero_tag || reflected)) break;
+    if (!builder.empty() && alone) break;
+    if (sealing && !pc.bytes.empty() && travels_in_clear(pc.bytes[0]) && !builder.empty()) break;
     // §6.5: an ERROR bundled with a SACK follows it (the SACK acknowledges the DATA reported).
     if (!pc.bytes.empty() && pc.bytes[0] == wire::chunk_type::kError && !zero_tag && !reflected &&
         sack_state && tracker_ && tracker_->sack_pending()) {
       add_sack(builder);
     }
     if (!builder.add_encoded(pc.bytes)) {
-      if (builder.empty()) control_.pop_front();  // larger than the MTU: cannot ever be sent
+      if (builder.empty()) {
+        // Larger than the path MTU even alone (a COOKIE ECHO at a tiny MTU, a large ERROR): sent
+        // by itself in a larger packet, left to IP fragmentation, rather than never.
+        if (wire::CommonHeader::kSize + pc.bytes.size() + overhead <= buffer.size()) {
+          builder = wire::PacketBuilder(buffer.first(buffer.size() - overhead), h);
+          oversized = builder.add_encoded(pc.bytes);
+          ++stats_.oversized_packets;
+        } else {
+          ++stats_.dropped_oversized_chunks;
+        }
+        control_.pop_front();
+      }
       break;
     }
     control_.pop_front();
   }
-  if (!zero_tag && !reflected) {
+  if (!alone && !oversized) {
     // A SACK goes when due (§6.2), and rides along for free whenever the packet carries anything
     // else; it never goes alone just because something is unacknowledged (that is delayed ack).
     if (sack_state && tracker_ && tracker_->sack_pending()) {
@@ -272,10 +301,13 @@ std::optional<Transmit> Association::poll_transmit(wire::MutableBytes buffer, Ti
     if (data_state && rtx_) add_data(builder, *dest, now);
   }
   if (builder.empty()) return std::nullopt;
-  const wire::MutableBytes packet = builder.finish();
+  std::size_t size = builder.finish().size();
+  if (seal && !seal_packet(buffer, size, oversized ? buffer.size() : capacity, now)) {
+    return std::nullopt;
+  }
   ++stats_.packets_sent;
   Transmit t;
-  t.size = packet.size();
+  t.size = size;
   t.to = path.address();
   if (dest->value < local_address_for_path_.size()) t.from = local_address_for_path_[dest->value];
   return t;
@@ -289,6 +321,24 @@ SendStatus Association::send(StreamId stream, Ppid ppid, std::vector<std::uint8_
       (state_ != AssociationState::kCookieWait && state_ != AssociationState::kCookieEchoed &&
        state_ != AssociationState::kEstablished)) {
     return SendStatus::kShuttingDown;
+  }
+  if (ctx_.options.dtls.enabled && stream.value() == 0 && ppid.value() == kKeyManagementPpid) {
+    return SendStatus::kReservedPpid;  // the peer would hand it to key management
+  }
+  if (holding_messages()) {
+    // Not sent in clear while the DTLS chunk may be (or is) agreed: held until protected.
+    if (payload.empty()) return SendStatus::kEmptyMessage;
+    if (stream.value() >= ctx_.options.outbound_streams) return SendStatus::kInvalidStream;
+    const std::size_t queued = held_bytes_ + send_queue_.buffered_bytes();
+    if (queued > 0 && queued + payload.size() > ctx_.options.send_buffer_limit) {
+      send_blocked_ = true;
+      return SendStatus::kWouldBlock;
+    }
+    held_bytes_ += payload.size();
+    held_.push_back(HeldMessage{stream, ppid, std::move(payload), options});
+    ++stats_.messages_sent;
+    ++stats_.held_messages;
+    return SendStatus::kOk;
   }
   const SendStatus s =
       send_queue_.enqueue(stream, ppid, std::move(payload), options, now, next_message_id_);
@@ -307,7 +357,8 @@ AssociationStats Association::stats() const {
     s.peer_rwnd = rtx_->peer_rwnd();
     s.outstanding_bytes = rtx_->outstanding_bytes();
   }
-  s.send_buffer_bytes = send_queue_.buffered_bytes();
+  s.send_buffer_bytes = send_queue_.buffered_bytes() + held_bytes_;
+  if (protector_) s.protection = protector_->stats();
   const auto primary = paths_.primary();
   for (const Path& p : paths_.paths()) {
     PathStats ps;

@@ -21,8 +21,11 @@
 #include "core/association/association_stats.h"
 #include "core/events.h"
 #include "core/handshake/capabilities.h"
+#include "core/handshake/dtls_negotiation.h"
 #include "core/handshake/init_parameters.h"
 #include "core/handshake/state_cookie.h"
+#include "core/icmp_report.h"
+#include "core/key_management.h"
 #include "core/options.h"
 #include "core/path/path_manager.h"
 #include "core/random.h"
@@ -44,6 +47,14 @@ namespace sctps::core {
 // §3.3.2 / §3.3.3: an INIT or INIT ACK advertising less than this receive window is discarded.
 inline constexpr std::uint32_t kMinimumAdvertisedWindow = 1500;
 
+// Chunks that go in clear and alone even when a send key is set: INIT (never protected, draft
+// §5.4) and the COOKIE ECHO / COOKIE ACK of the initial handshake (see protection.cc).
+inline bool travels_in_clear(std::uint8_t first_chunk_type) {
+  return first_chunk_type == wire::chunk_type::kInit ||
+         first_chunk_type == wire::chunk_type::kCookieEcho ||
+         first_chunk_type == wire::chunk_type::kCookieAck;
+}
+
 // What an association shares with its endpoint.
 struct EndpointContext {
   AssociationOptions options;
@@ -52,6 +63,8 @@ struct EndpointContext {
   RandomSource* random = nullptr;
   CookieAuthenticator* cookies = nullptr;
   std::deque<Event>* events = nullptr;
+  KeyManagerFactory* key_managers = nullptr;
+  const protect::KeyLogCallback* key_log = nullptr;  // set: a key log was asked for
 };
 
 // A packet the caller must send: `size` bytes at the start of the buffer it passed in.
@@ -80,9 +93,11 @@ class Association {
                                               const std::vector<IpAddress>& remote,
                                               std::uint16_t remote_port, TimePoint now);
   // Passive open from an authenticated COOKIE ECHO (§5.1 D): ESTABLISHED, COOKIE ACK queued.
+  // `dtls`: the DTLS chunk negotiation the endpoint did for the INIT (from the cookie).
   static std::unique_ptr<Association> from_cookie(AssocId id, EndpointContext& ctx,
                                                   const StateCookie& cookie, const IpAddress& from,
-                                                  const IpAddress& to, TimePoint now);
+                                                  const IpAddress& to,
+                                                  const NegotiationResult& dtls, TimePoint now);
 
   Association(const Association&) = delete;
   Association& operator=(const Association&) = delete;
@@ -103,8 +118,20 @@ class Association {
   void handle_packet(const wire::PacketView& packet, const IpAddress& from, const IpAddress& to,
                      bool is_protected, TimePoint now, std::size_t first_chunk = 0);
 
+  // A packet whose only chunk is a DTLS chunk (draft §5.2): opened with the association's keys
+  // (in place) and its chunks dispatched as protected. Drops are counted.
+  void handle_protected_packet(wire::MutableBytes packet, const wire::PacketView& view,
+                               const IpAddress& from, const IpAddress& to, TimePoint now);
+  // Whether an unprotected packet may be processed (draft §5.2, §7.9); counts it when not.
+  bool accept_unprotected(const wire::PacketView& view);
+
+  // An ICMP error whose quoted packet carried this association's tag (RFC 9260 Appendix C
+  // ICMP7-ICMP9); `quotes_init`: the quoted packet was our INIT (tag 0).
+  void handle_icmp(const IcmpReport& report, bool quotes_init, TimePoint now);
+
   // The state-cookie collision table of §5.2.4 for a COOKIE ECHO that matches this association.
-  void handle_cookie_echo(const StateCookie& cookie, const IpAddress& from, TimePoint now);
+  void handle_cookie_echo(const StateCookie& cookie, const IpAddress& from,
+                          const NegotiationResult& dtls, TimePoint now);
   // §5.2.1 / §5.2.2: the tags an INIT ACK answering an INIT for this association must carry.
   struct InitAckTags {
     VerificationTag initiate_tag;
@@ -126,6 +153,11 @@ class Association {
                   const SendOptions& options, TimePoint now);
   void shutdown(TimePoint now);
   void abort(std::string_view reason, TimePoint now);
+  bool rekey(TimePoint now);
+  // The DTLS chunk negotiation (kDisabled until known) and the protection operator (if agreed).
+  const NegotiationResult& dtls() const { return dtls_; }
+  bool dtls_negotiated() const { return dtls_known_; }
+  const protect::ChunkProtector* protector() const { return protector_ ? &*protector_ : nullptr; }
   // Chunks still queued (an ABORT or SHUTDOWN COMPLETE after closing): poll_transmit() first.
   bool has_pending_control() const { return !control_.empty(); }
 
@@ -164,7 +196,7 @@ class Association {
                   TimePoint now);
   void setup_data_state(Tsn peer_initial_tsn, std::uint32_t peer_a_rwnd,
                         std::uint16_t outbound_streams, std::uint16_t inbound_streams);
-  void restart_from_cookie(const StateCookie& cookie, TimePoint now);
+  void restart_from_cookie(const StateCookie& cookie, const NegotiationResult& dtls, TimePoint now);
   void on_stale_cookie(std::uint32_t staleness_us, TimePoint now);
   LocalInitParameters local_init_parameters() const;
   void ensure_path_slots();
@@ -179,7 +211,7 @@ class Association {
   void apply_sack_result(const RetransmissionQueue::SackResult& r,
                          const std::vector<std::size_t>& flight_before,
                          std::optional<IpAddress> ack_from, TimePoint now);
-  void deliver_messages();
+  void deliver_messages(TimePoint now);
   std::uint32_t advertised_window() const;
   void add_sack(wire::PacketBuilder& builder);
   void add_data(wire::PacketBuilder& builder, PathId path, TimePoint now);
@@ -187,6 +219,23 @@ class Association {
   void expire_messages(TimePoint now);
   bool all_data_acked() const;
   std::vector<UnsentMessage> take_undelivered();
+
+  // --- DTLS chunk protection and key management (protection.cc) ---
+  // Our DTLS Key Management parameter for an INIT (client side), when enabled.
+  void prepare_dtls_parameter();
+  // Takes the negotiation result: creates the protector and key manager when agreed, aborts with
+  // the cause when told to. False when the association was aborted.
+  bool apply_dtls(const NegotiationResult& result, TimePoint now);
+  void start_key_management(TimePoint now);
+  // Moves messages between the key manager and the send queue, reacts to its state and to the
+  // protector's limit events. Called after every input.
+  void drive_key_management(TimePoint now);
+  bool holding_messages() const;
+  void release_held_messages(TimePoint now);
+  bool is_key_management_message(const ReceivedMessage& m) const;
+  // Seals the packet built in `buffer` when a send key is set; false: drop the packet.
+  bool seal_packet(wire::MutableBytes buffer, std::size_t& size, std::size_t capacity,
+                   TimePoint now);
 
   // --- heartbeats (heartbeat.cc) ---
   void on_heartbeat(const wire::ChunkView& chunk, const IpAddress& from);
@@ -248,6 +297,23 @@ class Association {
   int stale_cookie_errors_ = 0;
   bool shutdown_requested_ = false;
   bool received_data_in_packet_ = false;
+
+  // DTLS chunk (draft-ietf-tsvwg-sctp-dtls-chunk).
+  std::optional<wire::DtlsKeyManagementParameter> dtls_sent_;  // our INIT's parameter
+  NegotiationResult dtls_;
+  bool dtls_known_ = false;
+  std::optional<protect::ChunkProtector> protector_;
+  std::unique_ptr<KeyManager> km_;
+  bool protection_announced_ = false;
+  bool protected_received_ = false;  // a packet opened: the peer has keys (see accept_unprotected)
+  struct HeldMessage {
+    StreamId stream;
+    Ppid ppid;
+    std::vector<std::uint8_t> payload;
+    SendOptions options;
+  };
+  std::deque<HeldMessage> held_;  // application messages waiting for protection
+  std::size_t held_bytes_ = 0;
 
   AssociationStats stats_;
 };

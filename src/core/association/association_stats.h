@@ -7,6 +7,7 @@
 
 #include "core/address.h"
 #include "core/time.h"
+#include "protect/protection_stats.h"
 
 namespace sctps::core {
 
@@ -45,6 +46,17 @@ struct AssociationStats {
   std::uint64_t invalid_sacks = 0;
   std::uint64_t rejected_heartbeat_acks = 0;
   std::uint64_t unrecognized_chunks = 0;
+  std::uint64_t oversized_packets = 0;         // a lone control chunk beyond the path MTU, sent
+  std::uint64_t dropped_oversized_chunks = 0;  // ... beyond even the caller's buffer: dropped
+  // DTLS chunk: the operator's counters (draft §8.4.9 and one per drop reason), and ours around it.
+  protect::ProtectionStats protection;
+  std::uint64_t dropped_protected_without_keys = 0;  // DTLS chunk before negotiation agreed on it
+  std::uint64_t key_management_messages_sent = 0;
+  std::uint64_t key_management_messages_received = 0;
+  std::uint64_t held_messages = 0;
+  std::uint64_t icmp_mtu_updates = 0;  // path MTU lowered by Packet Too Big / Fragmentation Needed
+  std::uint64_t icmp_unreachable = 0;  // other ICMP unreachable reports (counted only)  //
+                                       // application messages that waited for protection
   std::uint32_t peer_rwnd = 0;
   std::size_t outstanding_bytes = 0;
   std::size_t send_buffer_bytes = 0;

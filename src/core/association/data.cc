@@ -74,13 +74,17 @@ void Association::on_data(const wire::ChunkView& chunk, const IpAddress& from, b
   }
   // Hand complete messages over at once: held, they would count against the window for the rest of
   // this packet's chunks.
-  deliver_messages();
-  (void)now;
+  deliver_messages(now);
 }
 
-void Association::deliver_messages() {
+void Association::deliver_messages(TimePoint now) {
   if (!reassembly_) return;
   while (auto m = reassembly_->poll_message()) {
+    if (is_key_management_message(*m)) {  // porfiri §4: never for the application
+      ++stats_.key_management_messages_received;
+      km_->on_message(m->payload, m->is_protected, *protector_, now);
+      continue;
+    }
     ++stats_.messages_received;
     stats_.user_bytes_received += m->payload.size();
     emit(MessageReceived{id_, std::move(*m)});
@@ -267,6 +271,11 @@ bool Association::all_data_acked() const {
 std::vector<UnsentMessage> Association::take_undelivered() {
   std::vector<UnsentMessage> out;
   if (rtx_) out = rtx_->drain_unacked();
+  for (HeldMessage& m : held_) {
+    out.push_back(UnsentMessage{m.stream, m.ppid, m.options.unordered, std::move(m.payload), 0});
+  }
+  held_.clear();
+  held_bytes_ = 0;
   for (UnsentMessage& m : send_queue_.drain()) {
     const bool known = std::any_of(out.begin(), out.end(), [&m](const UnsentMessage& u) {
       return u.message_id == m.message_id;

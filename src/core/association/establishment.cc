@@ -13,6 +13,7 @@ LocalInitParameters Association::local_init_parameters() const {
   LocalInitParameters local;
   local.addresses = ctx_.local_addresses;
   local.cookie_preservative_ms = cookie_preservative_ms_;
+  local.dtls_km = dtls_sent_;  // draft §4.1; never with SCTP-AUTH parameters (§3.2): we send none
   return local;
 }
 
@@ -30,6 +31,7 @@ std::unique_ptr<Association> Association::connect(AssocId id, EndpointContext& c
   // §5.4 rule 1: addresses the application gave us are confirmed.
   for (const IpAddress& address : remote) a->paths_.add_path(address, true, now);
   a->ensure_path_slots();
+  a->prepare_dtls_parameter();
   a->send_init(now);
   return a;
 }
@@ -162,6 +164,14 @@ void Association::on_init_ack(const wire::ChunkView& chunk, const IpAddress& fro
   setup_data_state(ack->initial_tsn, ack->a_rwnd,
                    std::min(ctx_.options.outbound_streams, ack->inbound_streams),
                    std::min(ack->outbound_streams, ctx_.options.max_inbound_streams));
+  // Draft §5.1: the INIT ACK completes the DTLS chunk negotiation on the initiator's side.
+  NegotiationResult dtls;
+  if (dtls_sent_) {
+    std::optional<wire::DtlsKeyManagementParameter> peer = scan.dtls_km;
+    if (peer) peer->wire = scan.dtls_km_wire;
+    dtls = negotiate_dtls(ctx_.options.dtls, *dtls_sent_, peer, true);
+  }
+  if (!apply_dtls(dtls, now)) return;
 
   control_.clear();
   wire::CookieEchoChunk echo;
@@ -199,13 +209,29 @@ void Association::enter_established(TimePoint now) {
   set_state(AssociationState::kEstablished, "handshake complete");
   stale_cookie_errors_ = 0;
   paths_.start_heartbeats(now);
-  emit(AssociationUp{id_, outbound_streams_, inbound_streams_, peer_addresses()});
+  AssociationUp up{id_, outbound_streams_, inbound_streams_, peer_addresses()};
+  switch (dtls_.outcome) {
+    case DtlsOutcome::kProtected:
+      up.protection = Protection::kPending;
+      up.dtls_method = dtls_.method;
+      break;
+    case DtlsOutcome::kUnprotectedLoose:
+      up.protection = Protection::kUnprotectedLoose;
+      up.dtls_cause = dtls_.cause;
+      break;
+    case DtlsOutcome::kAbort:
+    case DtlsOutcome::kDisabled: break;
+  }
+  emit(std::move(up));
+  start_key_management(now);
+  if (closed()) return;
   if (shutdown_requested_) shutdown(now);
 }
 
 std::unique_ptr<Association> Association::from_cookie(AssocId id, EndpointContext& ctx,
                                                       const StateCookie& cookie,
                                                       const IpAddress& from, const IpAddress& to,
+                                                      const NegotiationResult& dtls,
                                                       TimePoint now) {
   std::unique_ptr<Association> a(new Association(id, ctx, cookie.peer_port, now));
   a->local_tag_ = cookie.local_tag;
@@ -224,6 +250,10 @@ std::unique_ptr<Association> Association::from_cookie(AssocId id, EndpointContex
                       cookie.inbound_streams);
   const PathId path = a->path_for(from);
   a->local_address_for_path_[path.value] = to;
+  // Not CLOSED while the DTLS agreement is applied, so that a refusal sends its ABORT and
+  // reports the failure (the association never comes up).
+  a->set_state(AssociationState::kCookieEchoed, "State Cookie accepted");
+  if (!a->apply_dtls(dtls, now)) return a;  // aborted: closed, the ABORT queued
   a->queue_control(wire::CookieAckChunk{}, path);
   a->enter_established(now);
   return a;
@@ -256,7 +286,7 @@ Association::InitAckTags Association::tags_for_init_ack(RandomSource& random) co
 
 // §5.2.4, Table 7: the four actions for a COOKIE ECHO that matches an existing association.
 void Association::handle_cookie_echo(const StateCookie& cookie, const IpAddress& from,
-                                     TimePoint now) {
+                                     const NegotiationResult& dtls, TimePoint now) {
   const bool local_match = cookie.local_tag == local_tag_;
   const bool peer_match = cookie.peer_tag == peer_tag_;
   const bool tie_match = local_tie_tag_ != 0 && cookie.local_tie_tag == local_tie_tag_ &&
@@ -269,7 +299,7 @@ void Association::handle_cookie_echo(const StateCookie& cookie, const IpAddress&
       queue_error(std::span(&cause, 1), path);
       return;
     }
-    restart_from_cookie(cookie, now);
+    restart_from_cookie(cookie, dtls, now);
     return;
   }
   if (local_match && !peer_match) {  // B: setup collision
@@ -277,6 +307,8 @@ void Association::handle_cookie_echo(const StateCookie& cookie, const IpAddress&
     if (state_ == AssociationState::kCookieWait || state_ == AssociationState::kCookieEchoed) {
       setup_data_state(cookie.peer_initial_tsn, cookie.peer_a_rwnd, cookie.outbound_streams,
                        cookie.inbound_streams);
+      // The association now runs on the cookie's handshake: its DTLS negotiation applies.
+      if (!dtls_known_ && !apply_dtls(dtls, now)) return;
       t1_.stop();
       control_.clear();
       queue_control(wire::CookieAckChunk{}, path);
@@ -291,6 +323,7 @@ void Association::handle_cookie_echo(const StateCookie& cookie, const IpAddress&
   }
   if (local_match && peer_match) {  // D: our COOKIE ACK was lost, or a duplicate
     if (state_ == AssociationState::kCookieWait || state_ == AssociationState::kCookieEchoed) {
+      if (!dtls_known_ && !apply_dtls(dtls, now)) return;
       t1_.stop();
       control_.clear();
       queue_control(wire::CookieAckChunk{}, path);
@@ -308,7 +341,8 @@ void Association::queue_cookie_ack_first(std::optional<PathId> path) {
   std::rotate(control_.rbegin(), control_.rbegin() + 1, control_.rend());
 }
 
-void Association::restart_from_cookie(const StateCookie& cookie, TimePoint now) {
+void Association::restart_from_cookie(const StateCookie& cookie, const NegotiationResult& dtls,
+                                      TimePoint now) {
   emit(AssociationRestarted{id_, take_undelivered()});
   new_tie_tags();
   local_tag_ = cookie.local_tag;
@@ -323,9 +357,18 @@ void Association::restart_from_cookie(const StateCookie& cookie, TimePoint now) 
   t5_.stop();
   shutdown_requested_ = false;
   control_.clear();
+  // The restarted association negotiates the DTLS chunk afresh (keys of the old one are gone;
+  // a protected restart, draft §5.4, never reaches here: its COOKIE ECHO is protected).
+  protector_.reset();
+  km_.reset();
+  protection_announced_ = false;
+  protected_received_ = false;
+  dtls_known_ = false;
+  if (!apply_dtls(dtls, now)) return;
   queue_control(wire::CookieAckChunk{}, paths_.primary());
   set_state(AssociationState::kEstablished, "peer restarted");
   paths_.start_heartbeats(now);
+  start_key_management(now);
 }
 
 // §5.2.6: our cookie was stale when it arrived. Ask for a longer lifetime and start again.

@@ -101,4 +101,16 @@ NegotiationResult negotiate_dtls(const DtlsChunkConfig& local,
   return r;
 }
 
+wire::ErrorCause dtls_abort_cause(std::uint16_t code) {
+  namespace cc = wire::cause_code;
+  switch (code) {
+    case cc::kNoCommonDtlsKeyManagement: return wire::NoCommonDtlsKeyManagementCause{};
+    case cc::kDtlsKeyManagementTieBreakerCollision:
+      return wire::DtlsKeyManagementTieBreakerCollisionCause{};
+    case cc::kIncompatibleDtlsKeyManagementRoles:
+      return wire::IncompatibleDtlsKeyManagementRolesCause{};
+    default: return wire::MissingDtlsChunkSupportCause{};
+  }
+}
+
 }  // namespace sctps::core

@@ -32,6 +32,7 @@
 
 #include "core/random.h"
 #include "wire/dtls_km_parameter.h"
+#include "wire/error_causes.h"
 
 namespace sctps::core {
 
@@ -105,5 +106,8 @@ NegotiationResult negotiate_dtls(const DtlsChunkConfig& local,
                                  const wire::DtlsKeyManagementParameter& local_sent,
                                  const std::optional<wire::DtlsKeyManagementParameter>& peer,
                                  bool we_are_initiator);
+
+// The error cause to ABORT with for a kAbort outcome's `cause` (draft §4.3: 100-103).
+wire::ErrorCause dtls_abort_cause(std::uint16_t code);
 
 }  // namespace sctps::core

@@ -15,7 +15,8 @@ SendStatus SendQueue::enqueue(StreamId stream, Ppid ppid, std::vector<std::uint8
   if (payload.empty()) return SendStatus::kEmptyMessage;
   if (stream.value() >= outbound_streams_) return SendStatus::kInvalidStream;
   // Checked without overflow: buffered_ <= limit_ holds unless a single large message was queued.
-  if (message_count_ != 0 && (buffered_ > limit_ || payload.size() > limit_ - buffered_)) {
+  if (!options.ignore_limit && message_count_ != 0 &&
+      (buffered_ > limit_ || payload.size() > limit_ - buffered_)) {
     return SendStatus::kWouldBlock;
   }
   Message m;

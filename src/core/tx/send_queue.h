@@ -31,6 +31,9 @@ struct SendOptions {
   bool unordered = false;
   // Time from enqueue() within which the first fragment must be produced; none: wait forever.
   std::optional<Duration> lifetime;
+  // Accepted even beyond the buffer limit: for the few, small key-management messages (porfiri
+  // draft §4), which must never wait behind the application's data limit.
+  bool ignore_limit = false;
 };
 
 enum class SendStatus {
@@ -40,6 +43,8 @@ enum class SendStatus {
   kEmptyMessage,   // §6.2: a DATA chunk needs at least one byte of user data
   kShuttingDown,   // the association is shutting down (§9.2): no new data (set by Association)
   kClosed,         // the association is closed (set by Association)
+  kReservedPpid,   // stream 0 with PPID 4242 carries key management once the DTLS chunk is
+                   // enabled (porfiri draft §4): not for the application (set by Association)
 };
 
 class SendQueue {

@@ -1,0 +1,236 @@
+// End-to-end benchmark peer for usrsctp (the reference user-space stack), with the same command
+// line and output as sctps_e2e.cc so that bench/e2e/run.sh measures both the same way: SCTP over
+// UDP encapsulation (RFC 6951) on loopback, one association, blocking one-to-one sockets.
+//
+//   usrsctp_e2e server [--echo] [--sctp-port P]
+//   usrsctp_e2e client --remote-udp-port U --test stream|rr [--size B] [--duration S]
+//
+// Buffers match sctps's defaults (1 MiB receive window, 4 MiB send buffer); Nagle is off. usrsctp's
+// own threads do the socket I/O, so system calls per packet are not reported for it.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <usrsctp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "e2e_args.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using e2e::Args;
+using e2e::parse;
+using e2e::usage;
+
+// usrsctp binds its UDP port at init and cannot report a port-0 bind: pick a free one first.
+std::uint16_t pick_free_udp_port() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  socklen_t len = sizeof(a);
+  std::uint16_t port = 0;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  if (fd >= 0) ::close(fd);
+  return port;
+}
+
+struct socket* make_socket() {
+  struct socket* s =
+      usrsctp_socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP, nullptr, nullptr, 0, nullptr);
+  if (s == nullptr) usage("usrsctp_socket failed");
+  sctp_event ev{};
+  ev.se_assoc_id = SCTP_FUTURE_ASSOC;
+  ev.se_type = SCTP_ASSOC_CHANGE;
+  ev.se_on = 1;
+  usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof(ev));
+  const int on = 1;
+  usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_RECVRCVINFO, &on, sizeof(on));
+  // No Nagle: sctps does not delay small messages either, and with it usrsctp holds each 1200 B
+  // message (less than a full packet) until the previous one is acknowledged.
+  usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof(on));
+  const int snd = 4 << 20, rcv = 1 << 20;
+  usrsctp_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+  usrsctp_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+  return s;
+}
+
+// Reads one whole message; false at the end of the association (EOF, abort, SHUTDOWN_COMP).
+bool receive(struct socket* s, std::vector<std::uint8_t>& buffer, std::size_t& size,
+             sctp_rcvinfo& info) {
+  size = 0;
+  for (;;) {
+    socklen_t info_len = sizeof(info);
+    unsigned int info_type = 0;
+    int flags = 0;
+    const ssize_t n = usrsctp_recvv(s, buffer.data() + size, buffer.size() - size, nullptr, nullptr,
+                                    &info, &info_len, &info_type, &flags);
+    if (n <= 0) return false;
+    if ((flags & MSG_NOTIFICATION) != 0) {
+      sctp_assoc_change change{};
+      if (static_cast<std::size_t>(n) >= sizeof(change)) {
+        std::memcpy(&change, buffer.data() + size, sizeof(change));
+        if (change.sac_type == SCTP_ASSOC_CHANGE && change.sac_state != SCTP_COMM_UP) return false;
+      }
+      continue;
+    }
+    size += static_cast<std::size_t>(n);
+    if ((flags & MSG_EOR) != 0) return true;
+    if (size == buffer.size()) buffer.resize(buffer.size() * 2);
+  }
+}
+
+bool send_message(struct socket* s, const std::uint8_t* data, std::size_t size, std::uint16_t sid,
+                  std::uint32_t ppid) {
+  sctp_sndinfo info{};
+  info.snd_sid = sid;
+  info.snd_ppid = ppid;
+  return usrsctp_sendv(s, data, size, nullptr, 0, &info, sizeof(info), SCTP_SENDV_SNDINFO, 0) ==
+         static_cast<ssize_t>(size);
+}
+
+double seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+int run_server(const Args& a) {
+  struct socket* listener = make_socket();
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_port = htons(a.sctp_port);
+  local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (usrsctp_bind(listener, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0 ||
+      usrsctp_listen(listener, 1) != 0) {
+    usage("bind/listen failed");
+  }
+  struct socket* s = usrsctp_accept(listener, nullptr, nullptr);
+  if (s == nullptr) usage("accept failed");
+  std::vector<std::uint8_t> buffer(1 << 17);
+  std::uint64_t messages = 0, bytes = 0;
+  Clock::time_point first{}, last{};
+  std::size_t size = 0;
+  sctp_rcvinfo info{};
+  while (receive(s, buffer, size, info)) {
+    const auto now = Clock::now();
+    if (messages == 0) first = now;
+    last = now;
+    ++messages;
+    bytes += size;
+    if (a.echo && !send_message(s, buffer.data(), size, info.rcv_sid, info.rcv_ppid)) break;
+  }
+  std::printf(
+      "{\"event\":\"result\",\"ok\":true,\"messages\":%llu,\"bytes\":%llu,\"seconds\":%.6f}\n",
+      static_cast<unsigned long long>(messages), static_cast<unsigned long long>(bytes),
+      seconds(last - first));
+  std::fflush(stdout);
+  usrsctp_close(s);
+  usrsctp_close(listener);
+  return 0;
+}
+
+int run_client(const Args& a) {
+  struct socket* s = make_socket();
+  sctp_udpencaps encaps{};
+  encaps.sue_address.ss_family = AF_INET;
+  encaps.sue_port = htons(a.remote_udp_port);
+  if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, &encaps, sizeof(encaps)) !=
+      0) {
+    usage("SCTP_REMOTE_UDP_ENCAPS_PORT failed");
+  }
+  sockaddr_in remote{};
+  remote.sin_family = AF_INET;
+  remote.sin_port = htons(a.sctp_port);
+  remote.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (usrsctp_connect(s, reinterpret_cast<sockaddr*>(&remote), sizeof(remote)) != 0) {
+    usage(std::string("connect failed: ") + std::strerror(errno));
+  }
+  const std::vector<std::uint8_t> payload(a.size, 0x5a);
+  std::vector<std::uint8_t> buffer(1 << 17);
+  std::uint64_t sent = 0;
+  std::vector<double> rtts;
+  const auto start = Clock::now();
+  const auto end = start + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(a.duration));
+  bool ok = true;
+  if (a.test == "stream") {
+    while (Clock::now() < end) {
+      if (!send_message(s, payload.data(), payload.size(), static_cast<std::uint16_t>(sent % 4),
+                        htonl(1))) {
+        ok = false;
+        break;
+      }
+      ++sent;
+    }
+  } else {
+    rtts.reserve(1 << 20);
+    std::size_t size = 0;
+    sctp_rcvinfo info{};
+    while (Clock::now() < end) {
+      const auto t0 = Clock::now();
+      if (!send_message(s, payload.data(), payload.size(), 0, htonl(1))) {
+        ok = false;
+        break;
+      }
+      ++sent;
+      if (!receive(s, buffer, size, info)) {
+        ok = false;
+        break;
+      }
+      rtts.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    }
+  }
+  const double elapsed = seconds(Clock::now() - start);
+  // Graceful shutdown; the server reports once SHUTDOWN has reached it (after all the data).
+  usrsctp_shutdown(s, SHUT_WR);
+  std::size_t size = 0;
+  sctp_rcvinfo info{};
+  while (receive(s, buffer, size, info)) {
+  }
+  double p50 = 0, p99 = 0;
+  if (!rtts.empty()) {
+    std::sort(rtts.begin(), rtts.end());
+    p50 = rtts[rtts.size() / 2];
+    p99 = rtts[std::min(rtts.size() - 1, rtts.size() * 99 / 100)];
+  }
+  std::printf(
+      "{\"event\":\"result\",\"ok\":%s,\"messages_sent\":%llu,\"seconds\":%.6f,\"requests\":%zu,"
+      "\"rtt_p50_us\":%.2f,\"rtt_p99_us\":%.2f}\n",
+      ok ? "true" : "false", static_cast<unsigned long long>(sent), elapsed, rtts.size(), p50, p99);
+  std::fflush(stdout);
+  usrsctp_close(s);
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  e2e::program = "usrsctp_e2e";
+  const Args a = parse(argc, argv);
+  // Bounded: whatever blocks inside usrsctp, the process ends.
+  std::thread([] {
+    std::this_thread::sleep_for(120s);
+    usage("timeout");
+  }).detach();
+  const std::uint16_t port = pick_free_udp_port();
+  if (port == 0) usage("no free UDP port");
+  usrsctp_init(port, nullptr, nullptr);
+  usrsctp_sysctl_set_sctp_blackhole(2);  // no ABORTs to stray packets of a previous run
+  std::printf("{\"event\":\"ready\",\"udp_port\":%u}\n", port);
+  std::fflush(stdout);
+  const int rc = a.mode == "server" ? run_server(a) : run_client(a);
+  // Let usrsctp's threads send the last control chunks, then leave without usrsctp_finish (which
+  // waits for every timer).
+  std::this_thread::sleep_for(200ms);
+  std::_Exit(rc);
+}

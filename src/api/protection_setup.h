@@ -1,0 +1,69 @@
+// What an endpoint needs for the DTLS chunk, built from user options before anything starts:
+// the negotiation configuration (draft-ietf-tsvwg-sctp-dtls-chunk §7.1), the key-management
+// methods (method 0 from a pre-shared key file) and the key log. Every problem — an unreadable
+// or malformed key file, keys of the wrong length, a key log that cannot be opened — is an error
+// here, so that the endpoint stops with a clear message before any association starts (issue #5).
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/endpoint.h"
+#include "km/psk_key_manager.h"
+#include "net/net_error.h"
+
+namespace sctps::api {
+
+enum class ProtectMode : std::uint8_t {
+  kOff,     // plain SCTP: no DTLS Key Management parameter sent, the peer's ignored
+  kLoose,   // protect when the peer agrees, else run unprotected and say so (draft §5.1)
+  kStrict,  // protect or abort (draft §5.1, causes 100-103)
+};
+
+struct ProtectionOptions {
+  ProtectMode mode = ProtectMode::kOff;
+  // Pre-shared key file (docs/psk.md): enables method 0. Required for method 0.
+  std::string psk_file;
+  // Key log file (specs README reading #6); empty: the SCTPS_KEYLOGFILE environment variable if
+  // set, else none. Lines are appended and flushed as keys are installed.
+  std::string keylog_file;
+  // Key-management roles we offer and whether we announce restart support (draft §4.1).
+  core::DtlsRoles roles = core::DtlsRoles::kBoth;
+  bool restart_supported = true;
+};
+
+// Appends key-log lines to a file created with mode 0600; each line is flushed at once so that a
+// capture tool reading the file sees keys before the packets they protect.
+class KeyLogFile {
+ public:
+  static net::NetResult<std::unique_ptr<KeyLogFile>> open(const std::string& path);
+  ~KeyLogFile();
+  KeyLogFile(const KeyLogFile&) = delete;
+  KeyLogFile& operator=(const KeyLogFile&) = delete;
+  void write(std::string_view line);
+  const std::string& path() const { return path_; }
+
+ private:
+  KeyLogFile(std::FILE* file, std::string path) : file_(file), path_(std::move(path)) {}
+  std::FILE* file_;
+  std::string path_;
+};
+
+class ProtectionSetup {
+ public:
+  static net::NetResult<std::unique_ptr<ProtectionSetup>> create(const ProtectionOptions& options);
+  // Sets key_log of `config`, and unless the mode is off association.dtls and key_managers. The
+  // setup must outlive the endpoint made from it.
+  void apply(core::EndpointConfig& config);
+  const KeyLogFile* key_log() const { return key_log_.get(); }
+
+ private:
+  ProtectionOptions options_;
+  std::unique_ptr<km::PskKeyManagerFactory> psk_;
+  std::unique_ptr<KeyLogFile> key_log_;
+};
+
+}  // namespace sctps::api
