@@ -15,8 +15,8 @@
 namespace sctps::km {
 namespace {
 
-using testing::PkiTest;
 using testing::make_pki;
+using testing::PkiTest;
 using testing::TempDir;
 
 X509Ptr parse_cert(const std::string& pem) {
