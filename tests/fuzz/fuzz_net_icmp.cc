@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -88,7 +89,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     return 0;
   }
-  check(error->quoted_bytes == quote.size());
+  // The first kMaxIcmpQuote bytes are kept (enough for the common header and an INIT's tag).
+  check(error->quoted_bytes == std::min(quote.size(), sctps::net::kMaxIcmpQuote));
+  check(std::equal(error->quoted().begin(), error->quoted().end(), quote.begin()));
   check(error->sctp_source_port.has_value() == (quote.size() >= 4));
   check(error->sctp_destination_port.has_value() == (quote.size() >= 4));
   check(error->verification_tag.has_value() == (quote.size() >= 8));
