@@ -8,6 +8,7 @@
 
 #include "client_command.h"
 #include "decode_command.h"
+#include "gen_certs_command.h"
 #include "relay_command.h"
 #include "server_command.h"
 
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   sctps::app::add_server_command(app, exit_code);
   sctps::app::add_client_command(app, exit_code);
   sctps::app::add_relay_command(app, exit_code);
+  sctps::app::add_gen_certs_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

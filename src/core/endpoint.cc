@@ -305,7 +305,14 @@ void Endpoint::handle_init(const wire::PacketView& packet, const IpAddress& from
   // the association at once when the two cannot agree (causes 100, 101, 103, or 102).
   std::optional<wire::DtlsKeyManagementParameter> our_dtls;
   if (o.dtls.enabled && o.dtls.valid()) {
-    our_dtls = make_local_parameter(o.dtls, random_);
+    // §5.2.1: while our own INIT is unanswered, the INIT ACK repeats what that INIT said —
+    // here its DTLS parameter with its tie breaker, so both sides of an INIT collision decide
+    // the roles on the same pair of parameters.
+    const bool collision = existing != nullptr &&
+                           (existing->state() == AssociationState::kCookieWait ||
+                            existing->state() == AssociationState::kCookieEchoed) &&
+                           existing->dtls_sent().has_value();
+    our_dtls = collision ? *existing->dtls_sent() : make_local_parameter(o.dtls, random_);
     std::optional<wire::DtlsKeyManagementParameter> peer_dtls = scan.dtls_km;
     if (peer_dtls) peer_dtls->wire = scan.dtls_km_wire;
     const NegotiationResult r = negotiate_dtls(o.dtls, *our_dtls, peer_dtls, false);

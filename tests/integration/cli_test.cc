@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "cli_runner.h"
@@ -374,6 +376,32 @@ TEST(CliProtection, ProtectionWithoutKeysIsAUsageError) {
   const auto r = run_cli("client --connect 127.0.0.1:5000 --protect strict");
   EXPECT_EQ(r.exit_code, 2) << r.all();
   EXPECT_NE(r.err.find("--psk-file"), std::string::npos) << r.err;
+}
+
+// `sctps gen-certs`: the five files, private keys 0600, no silent overwrite.
+TEST(CliGenCerts, WritesCaServerAndClientFiles) {
+  const std::string dir = ::testing::TempDir() + "/sctps_gen_certs_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  auto r = run_cli("gen-certs --out " + dir + " --cn 10.1.2.3");
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  for (const char* f : {"ca.pem", "server.pem", "server.key", "client.pem", "client.key"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
+  }
+  for (const char* f : {"server.key", "client.key"}) {
+    const auto perms = std::filesystem::status(dir + "/" + f).permissions();
+    EXPECT_EQ(perms & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+        << f;
+  }
+  std::ifstream pem(dir + "/server.pem");
+  const std::string text((std::istreambuf_iterator<char>(pem)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("-----BEGIN CERTIFICATE-----"), std::string::npos);
+  r = run_cli("gen-certs --out " + dir);
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_NE(r.err.find("overwrite"), std::string::npos) << r.err;
+  r = run_cli("gen-certs --out " + dir + " --force");
+  EXPECT_EQ(r.exit_code, 0) << r.all();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

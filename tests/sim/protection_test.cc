@@ -121,5 +121,48 @@ TEST(ProtectionTest, NoKeyForThePeerAbortsWithAReason) {
   EXPECT_EQ(p.client->downs[0].reason, core::DownReason::kPeerAborted);
 }
 
+// Both ends open at once (§5.2.1, §5.2.4): the INIT ACK of an endpoint in COOKIE-WAIT repeats
+// the DTLS parameter of its own INIT, so both decide the key-management roles on the same pair of
+// parameters and their keys match.
+void expect_protected_both_ways(PskPair& pp, core::AssocId cid, core::AssocId sid) {
+  Pair& p = pp.pair;
+  ASSERT_EQ(p.client->endpoint().send(cid, StreamId(1), Ppid(7), pattern(2000, 3), {}, p.net.now()),
+            core::SendStatus::kOk);
+  ASSERT_EQ(p.server->endpoint().send(sid, StreamId(1), Ppid(8), pattern(2000, 4), {}, p.net.now()),
+            core::SendStatus::kOk);
+  ASSERT_TRUE(p.run_until(
+      [&] { return !p.client->received.empty() && !p.server->received.empty(); }, sec(10)));
+  EXPECT_EQ(p.server->received[0].message.payload, pattern(2000, 3));
+  EXPECT_EQ(p.client->received[0].message.payload, pattern(2000, 4));
+  EXPECT_TRUE(p.server->received[0].message.is_protected);
+  EXPECT_TRUE(p.client->received[0].message.is_protected);
+  const auto a = p.client->endpoint().dtls_agreement(cid);
+  const auto z = p.server->endpoint().dtls_agreement(sid);
+  ASSERT_TRUE(a && z);
+  EXPECT_NE(a->role, z->role);
+  EXPECT_EQ(a->downgrade_data, z->downgrade_data);
+  EXPECT_EQ(p.client->endpoint().stats(cid)->protection.aead_failures, 0u);
+  EXPECT_EQ(p.server->endpoint().stats(sid)->protection.aead_failures, 0u);
+}
+
+TEST(ProtectionTest, SimultaneousOpenAgreesOnRolesAndKeys) {
+  PskPair pp(31);
+  Pair& p = pp.pair;
+  const core::AssocId cid = p.connect();
+  const core::AssocId sid = p.server->endpoint().connect({p.client_ip}, 5000, p.net.now());
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }, sec(5)));
+  expect_protected_both_ways(pp, cid, sid);
+}
+
+TEST(ProtectionTest, InitInCookieEchoedAgreesOnRolesAndKeys) {
+  PskPair pp(32);
+  Pair& p = pp.pair;
+  const core::AssocId cid = p.connect();
+  p.net.run_for(ms(8));  // the server answered statelessly; its INIT ACK is on the way
+  const core::AssocId sid = p.server->endpoint().connect({p.client_ip}, 5000, p.net.now());
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }, sec(5)));
+  expect_protected_both_ways(pp, cid, sid);
+}
+
 }  // namespace
 }  // namespace sctps::sim

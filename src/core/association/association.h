@@ -157,6 +157,8 @@ class Association {
   // The DTLS chunk negotiation (kDisabled until known) and the protection operator (if agreed).
   const NegotiationResult& dtls() const { return dtls_; }
   bool dtls_negotiated() const { return dtls_known_; }
+  // The DTLS Key Management parameter of our INIT (active side), if any.
+  const std::optional<wire::DtlsKeyManagementParameter>& dtls_sent() const { return dtls_sent_; }
   const protect::ChunkProtector* protector() const { return protector_ ? &*protector_ : nullptr; }
   // Chunks still queued (an ABORT or SHUTDOWN COMPLETE after closing): poll_transmit() first.
   bool has_pending_control() const { return !control_.empty(); }

@@ -307,8 +307,11 @@ void Association::handle_cookie_echo(const StateCookie& cookie, const IpAddress&
     if (state_ == AssociationState::kCookieWait || state_ == AssociationState::kCookieEchoed) {
       setup_data_state(cookie.peer_initial_tsn, cookie.peer_a_rwnd, cookie.outbound_streams,
                        cookie.inbound_streams);
-      // The association now runs on the cookie's handshake: its DTLS negotiation applies.
-      if (!dtls_known_ && !apply_dtls(dtls, now)) return;
+      // The association now runs on the cookie's handshake, as the peer's does: its DTLS
+      // negotiation replaces the one our INIT ACK gave (no keys exist before ESTABLISHED).
+      protector_.reset();
+      km_.reset();
+      if (!apply_dtls(dtls, now)) return;
       t1_.stop();
       control_.clear();
       queue_control(wire::CookieAckChunk{}, path);
