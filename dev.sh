@@ -55,24 +55,16 @@ case "$cmd" in
     sctps=./build/release/apps/sctps/sctps
     log "sctps decode --examples: the wire codec on a captured INIT and on packets it builds"
     "$sctps" decode --examples
-    log "sctps server + client: an association over UDP encapsulation on loopback protected by" \
-        "the DTLS chunk with throwaway pre-shared keys (method 0), 2000 echoed messages verified" \
-        "byte for byte (sctps demo, with a TLS 1.3 handshake and a rekey, follows)"
+    log "sctps server + client: an association over UDP encapsulation on loopback, keys from a" \
+        "TLS 1.3 handshake with throwaway certificates (sctps gen-certs), every packet protected by" \
+        "the DTLS chunk, 2000 echoed messages verified byte for byte (sctps demo, with a rekey," \
+        "follows)"
     out=$(mktemp)
-    psk=$(mktemp)
-    trap 'kill -INT ${server:-0} 2>/dev/null; rm -f "$out" "$psk"' EXIT
-    hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-    {
-      echo "[peer *]"
-      echo "suite = TLS_AES_128_GCM_SHA256"
-      for dir in client server; do
-        echo "${dir}_key = $(hex 16)"
-        echo "${dir}_iv = $(hex 12)"
-        echo "${dir}_sn_key = $(hex 16)"
-      done
-    } >"$psk"
-    "$sctps" server --listen 127.0.0.1:5000 --udp-port 0 --echo --json \
-      --protect strict --psk-file "$psk" >"$out" 2>&1 &
+    certs=$(mktemp -d)
+    trap 'kill -INT ${server:-0} 2>/dev/null; rm -rf "$out" "$certs"' EXIT
+    "$sctps" gen-certs --out "$certs" --force
+    "$sctps" server --listen 127.0.0.1:5000 --udp-port 0 --echo --json --protect strict \
+      --cert "$certs/server.pem" --key "$certs/server.key" --ca "$certs/ca.pem" >"$out" 2>&1 &
     server=$!
     udp_port=""
     for _ in $(seq 50); do
@@ -82,7 +74,8 @@ case "$cmd" in
     done
     [ -n "$udp_port" ] || { cat "$out" >&2; echo "the server did not start" >&2; exit 1; }
     "$sctps" client --connect 127.0.0.1:5000 --remote-udp-port "$udp_port" --echo-check \
-      --count 2000 --size 1200 --protect strict --psk-file "$psk"
+      --count 2000 --size 1200 --protect strict \
+      --cert "$certs/client.pem" --key "$certs/client.key" --ca "$certs/ca.pem"
     ;;
   test)
     setup

@@ -100,7 +100,9 @@ int run_client(const ClientOptions& o) {
   options.association.outbound_streams = static_cast<std::uint16_t>(o.streams);
   options.association.max_inbound_streams = static_cast<std::uint16_t>(o.streams);
   if (why = apply_tuning(o.tuning, options.association); !why.empty()) return usage(why);
-  if (why = apply_protection(o.protection, options.protection); !why.empty()) return usage(why);
+  if (why = apply_protection(o.protection, false, options.protection); !why.empty())
+    return usage(why);
+  apply_capture(o.protection, options);
   auto created = api::Runtime::create(options);
   if (!created.ok()) return fail(created.error().message);
   api::Runtime& rt = **created;

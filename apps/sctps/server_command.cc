@@ -93,10 +93,11 @@ int run_server(const ServerOptions& o) {
     fmt::print(stderr, "sctps server: {}\n", why);
     return kExitUsage;
   }
-  if (why = apply_protection(o.protection, options.protection); !why.empty()) {
+  if (why = apply_protection(o.protection, true, options.protection); !why.empty()) {
     fmt::print(stderr, "sctps server: {}\n", why);
     return kExitUsage;
   }
+  apply_capture(o.protection, options);
   auto runtime = api::Runtime::create(options);
   if (!runtime.ok()) {
     fmt::print(stderr, "sctps server: {}\n", runtime.error().message);

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
+#include "net/monotonic_clock.h"
 #include "wire/dtls_km_parameter.h"
 
 namespace sctps::api {
@@ -39,20 +41,128 @@ void KeyLogFile::write(std::string_view line) {
   std::fflush(file_);
 }
 
+namespace {
+
+// A TLS key manager with a configuration of its own: a client that was given no peer name expects
+// the server's certificate to name the address it connected to (as HTTPS does).
+class OwnConfigTlsKeyManager final : public core::KeyManager {
+ public:
+  OwnConfigTlsKeyManager(const core::KeyManagementAgreement& agreement,
+                         std::unique_ptr<km::TlsKeyManagerConfig> config)
+      : config_(std::move(config)), inner_(agreement, *config_) {}
+  void start(protect::ChunkProtector& p, TimePoint now) override { inner_.start(p, now); }
+  void on_message(std::span<const std::uint8_t> m, bool is_protected, protect::ChunkProtector& p,
+                  TimePoint now) override {
+    inner_.on_message(m, is_protected, p, now);
+  }
+  void on_limit(const protect::KeyLimitEvent& e, protect::ChunkProtector& p,
+                TimePoint now) override {
+    inner_.on_limit(e, p, now);
+  }
+  bool rekey(protect::ChunkProtector& p, TimePoint now) override { return inner_.rekey(p, now); }
+  void advance_time(protect::ChunkProtector& p, TimePoint now) override {
+    inner_.advance_time(p, now);
+  }
+  TimePoint next_deadline() const override { return inner_.next_deadline(); }
+  std::optional<std::vector<std::uint8_t>> poll_message() override { return inner_.poll_message(); }
+  core::KeyManagerState state() const override { return inner_.state(); }
+  std::string failure() const override { return inner_.failure(); }
+  std::uint64_t epoch() const override { return inner_.epoch(); }
+
+ private:
+  std::unique_ptr<km::TlsKeyManagerConfig> config_;  // before inner_, which refers to it
+  km::TlsKeyManager inner_;
+};
+
+class TlsKeyManagers final : public core::KeyManagerFactory {
+ public:
+  TlsKeyManagers(km::TlsKeyManagerConfig config, bool client_expects_address)
+      : config_(std::move(config)), client_expects_address_(client_expects_address) {}
+  std::unique_ptr<core::KeyManager> create(const core::KeyManagementAgreement& agreement,
+                                           std::string& error) override {
+    if (agreement.method != wire::dtls_km_method::kTls13) {
+      error = fmt::format("method {} is not served by the TLS configuration", agreement.method);
+      return nullptr;
+    }
+    if (client_expects_address_ && agreement.role == core::DtlsRole::kClient &&
+        !agreement.peer_addresses.empty()) {
+      auto own = std::make_unique<km::TlsKeyManagerConfig>(config_);
+      own->peer_when_client =
+          km::PeerIdentityPolicy::expect_name(agreement.peer_addresses.front().to_string());
+      return std::make_unique<OwnConfigTlsKeyManager>(agreement, std::move(own));
+    }
+    return std::make_unique<km::TlsKeyManager>(agreement, config_);
+  }
+
+ private:
+  km::TlsKeyManagerConfig config_;
+  bool client_expects_address_;
+};
+
+net::NetResult<std::unique_ptr<core::KeyManagerFactory>> make_tls(const ProtectionOptions& o) {
+  if (o.cert_file.empty() || o.key_file.empty()) {
+    return net::NetError{0,
+                         "TLS key management needs our certificate and key (--cert, --key; "
+                         "`sctps gen-certs` makes test ones)"};
+  }
+  if (o.ca_file.empty() && o.peer_pin.empty()) {
+    return net::NetError{0,
+                         "TLS key management needs a CA (--ca) or the peer's key pin "
+                         "(--peer-pin) to authenticate the peer"};
+  }
+  auto credentials = km::TlsCredentials::load_files(o.cert_file, o.key_file, o.ca_file);
+  if (!credentials.ok()) return net::NetError{0, credentials.error().message};
+  auto config = km::TlsKeyManagerConfig::from_credentials(*credentials);
+  if (!config.ok()) return net::NetError{0, config.error().message};
+  km::TlsKeyManagerConfig c = std::move(config).value();
+  km::PeerIdentityPolicy policy;
+  if (!o.peer_pin.empty()) {
+    auto pin = km::parse_sha256_hex(o.peer_pin);
+    if (!pin.ok()) return net::NetError{0, "--peer-pin: " + pin.error().message};
+    policy = km::PeerIdentityPolicy::pinned_key(*pin);
+  } else if (!o.peer_name.empty()) {
+    policy = km::PeerIdentityPolicy::expect_name(o.peer_name);
+  }
+  c.peer_when_client = policy;
+  c.peer_when_server = policy;
+  c.handshake_timeout = o.handshake_timeout;
+  // km reads no clock: wall time = the engine's monotonic time plus the offset seen now.
+  const auto wall_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  const std::int64_t offset = wall_us - net::monotonic_now().count();
+  c.unix_time = [offset](TimePoint now) {
+    return (now.time_since_epoch().count() + offset) / 1'000'000;
+  };
+  const bool client_expects_address = o.peer_pin.empty() && o.peer_name.empty();
+  return std::unique_ptr<core::KeyManagerFactory>(
+      std::make_unique<TlsKeyManagers>(std::move(c), client_expects_address));
+}
+
+}  // namespace
+
 net::NetResult<std::unique_ptr<ProtectionSetup>> ProtectionSetup::create(
     const ProtectionOptions& options) {
   auto setup = std::unique_ptr<ProtectionSetup>(new ProtectionSetup());
   setup->options_ = options;
   if (options.mode != ProtectMode::kOff) {
-    if (options.psk_file.empty()) {
-      return net::NetError{0,
-                           "protection needs key management: give a pre-shared key file "
-                           "(method 0; TLS 1.3, method 192, is not available yet)"};
+    const KeyManagement method =
+        options.km.value_or(options.psk_file.empty() ? KeyManagement::kTls : KeyManagement::kPsk);
+    if (method == KeyManagement::kPsk) {
+      if (options.psk_file.empty()) {
+        return net::NetError{0,
+                             "pre-shared key management needs a key file (--psk-file, "
+                             "docs/psk.md)"};
+      }
+      std::string error;
+      auto keys = km::PskKeyFile::load(options.psk_file, error);
+      if (!keys) return net::NetError{0, error};
+      setup->psk_ = std::make_unique<km::PskKeyManagerFactory>(std::move(*keys));
+    } else {
+      auto tls = make_tls(options);
+      if (!tls.ok()) return tls.error();
+      setup->tls_ = std::move(tls).value();
     }
-    std::string error;
-    auto keys = km::PskKeyFile::load(options.psk_file, error);
-    if (!keys) return net::NetError{0, error};
-    setup->psk_ = std::make_unique<km::PskKeyManagerFactory>(std::move(*keys));
   }
   std::string keylog = options.keylog_file;
   if (keylog.empty()) {
@@ -80,8 +190,13 @@ void ProtectionSetup::apply(core::EndpointConfig& config) {
   dtls.roles = options_.roles;
   dtls.restart_supported = options_.restart_supported;
   dtls.methods.clear();
-  if (psk_) dtls.methods.push_back(wire::dtls_km_method::kPreSharedKeys);
-  config.key_managers = psk_.get();
+  if (psk_) {
+    dtls.methods.push_back(wire::dtls_km_method::kPreSharedKeys);
+    config.key_managers = psk_.get();
+  } else {
+    dtls.methods.push_back(wire::dtls_km_method::kTls13);
+    config.key_managers = tls_.get();
+  }
 }
 
 }  // namespace sctps::api

@@ -8,11 +8,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/endpoint.h"
 #include "km/psk_key_manager.h"
+#include "km/tls_key_manager.h"
 #include "net/net_error.h"
 
 namespace sctps::api {
@@ -23,10 +25,30 @@ enum class ProtectMode : std::uint8_t {
   kStrict,  // protect or abort (draft §5.1, causes 100-103)
 };
 
+// The key-management method (draft-ietf-tsvwg-sctp-dtls-chunk §4.1 identifiers).
+enum class KeyManagement : std::uint8_t {
+  kTls,  // 192: TLS 1.3 handshake in PPID 4242 messages (draft-porfiri), certificates
+  kPsk,  // 0: pre-shared keys from a file (docs/psk.md)
+};
+
 struct ProtectionOptions {
   ProtectMode mode = ProtectMode::kOff;
-  // Pre-shared key file (docs/psk.md): enables method 0. Required for method 0.
+  // Unset: pre-shared keys when a key file is given, else TLS.
+  std::optional<KeyManagement> km;
+  // Method 0: the pre-shared key file (docs/psk.md).
   std::string psk_file;
+  // Method 192: our certificate chain and key (PEM), and the CA our peers' certificates must
+  // chain to (empty: only a pinned key authenticates the peer).
+  std::string cert_file;
+  std::string key_file;
+  std::string ca_file;
+  // The peer's certificate must name this (SAN DNS or IP). Empty: a client expects the address
+  // it connects to, as HTTPS does; a server accepts any certificate from its CA.
+  std::string peer_name;
+  // Or: the SHA-256 of the peer's public key (hex, "sha256:" prefix allowed), instead of a name.
+  std::string peer_pin;
+  // Method 192: time for the handshake until the association is given up.
+  Duration handshake_timeout = sec(10);
   // Key log file (specs README reading #6); empty: the SCTPS_KEYLOGFILE environment variable if
   // set, else none. Lines are appended and flushed as keys are installed.
   std::string keylog_file;
@@ -63,6 +85,7 @@ class ProtectionSetup {
  private:
   ProtectionOptions options_;
   std::unique_ptr<km::PskKeyManagerFactory> psk_;
+  std::unique_ptr<core::KeyManagerFactory> tls_;
   std::unique_ptr<KeyLogFile> key_log_;
 };
 

@@ -162,9 +162,17 @@ net::NetResult<std::unique_ptr<Runtime>> Runtime::create(const RuntimeOptions& o
       sockets.emplace_back(std::move(opened).value());
     }
   }
+  // Opened once the sockets are, so that a failed start does not leave an empty capture behind.
+  std::unique_ptr<PcapWriter> pcap;
+  if (!options.pcap_file.empty()) {
+    auto opened = PcapWriter::open(options.pcap_file, options.pcap_limit_bytes);
+    if (!opened.ok()) return opened.error();
+    pcap = std::move(opened).value();
+  }
   std::unique_ptr<Runtime> runtime(new Runtime(options, std::move(loop).value(), std::move(sockets),
                                                udp_port, std::move(protection).value()));
   Runtime* r = runtime.get();
+  r->pcap_ = std::move(pcap);
   for (std::size_t i = 0; i < r->sockets_.size(); ++i) {
     auto status = r->loop_->add_fd(
         r->sockets_[i].fd(), [r, i] { r->on_readable(i); }, [r, i] { r->on_writable(i); });
@@ -508,13 +516,17 @@ void Runtime::on_readable(std::size_t socket_index) {
       ++counters_.datagrams_in;
       const bool plausible = raw ? d.data.size() >= net::kSctpCommonHeaderSize
                                  : net::plausible_encapsulated_packet(d.data, d.from);
+      // A raw socket sees every SCTP packet of the host (other stacks' and, on loopback, our own
+      // outgoing ones): skip those not for our port (RFC 9260 §3.1 destination port).
+      const bool other_port =
+          raw && plausible && (std::uint16_t{d.data[2]} << 8 | d.data[3]) != options_.sctp_port;
+      // Captured before the engine sees it: it decrypts protected packets in place.
+      if (pcap_ && !other_port) capture_received(socket, d);
       if (!plausible) {
         ++counters_.implausible_dropped;
         continue;
       }
-      // A raw socket sees every SCTP packet of the host (other stacks' and, on loopback, our own
-      // outgoing ones): skip those not for our port (RFC 9260 §3.1 destination port).
-      if (raw && (std::uint16_t{d.data[2]} << 8 | d.data[3]) != options_.sctp_port) {
+      if (other_port) {
         ++counters_.raw_other_port;
         continue;
       }
@@ -567,6 +579,11 @@ bool Runtime::send_pending() {
     counters_.datagrams_out += after.datagrams_sent - before.datagrams_sent;
     counters_.send_dropped += after.send_dropped - before.send_dropped;
     counters_.gso_buffers_out += after.gso_buffers_sent - before.gso_buffers_sent;
+    if (pcap_) {
+      for (std::size_t i = 0; i < result.consumed; ++i) {
+        capture_sent(socket, pending_[pending_sent_ + i]);
+      }
+    }
     pending_sent_ += result.consumed;
     if (result.would_block) {
       blocked_ = true;
@@ -665,6 +682,39 @@ void Runtime::flush() {
     transmit();
   } while (collect_events());
   rearm_timer();
+  // Every capture happens in a round that ends here: the file is current when the loop waits.
+  flush_capture();
+}
+
+void Runtime::capture_received(const TransportSocket& socket, const net::ReceivedDatagram& d) {
+  // The destination: the address from pktinfo, else the one the socket is bound to; the port is
+  // ours (raw IP has none).
+  net::SocketAddress to = d.to.is_unspecified() ? socket.local_address() : d.to;
+  to.set_port(local_udp_port_);
+  pcap_->write(d.from, to, socket.raw() ? CaptureEncapsulation::kIp : CaptureEncapsulation::kUdp,
+               d.data);
+}
+
+void Runtime::capture_sent(const TransportSocket& socket, const net::OutgoingDatagram& d) {
+  // The source the kernel used: the socket's own address, else the one asked for, else the one
+  // its route leaves by (a wildcard socket).
+  net::SocketAddress from = socket.local_address();
+  if (from.is_any()) from = d.from.is_unspecified() ? source_for(d.to.with_port(0)) : d.from;
+  from.set_port(local_udp_port_);
+  const auto encapsulation = socket.raw() ? CaptureEncapsulation::kIp : CaptureEncapsulation::kUdp;
+  // A GSO buffer is on the wire as separate datagrams of segment_size (the last may be shorter).
+  const std::size_t segment = d.segment_size != 0 ? d.segment_size : d.data.size();
+  for (std::size_t offset = 0; offset < d.data.size(); offset += segment) {
+    pcap_->write(from, d.to, encapsulation,
+                 d.data.subspan(offset, std::min(segment, d.data.size() - offset)));
+  }
+}
+
+void Runtime::flush_capture() {
+  if (!pcap_) return;
+  pcap_->flush();
+  counters_.pcap_captured = pcap_->captured();
+  counters_.pcap_not_captured = pcap_->not_captured();
 }
 
 bool Runtime::collect_events() {

@@ -62,6 +62,7 @@
 #include <vector>
 
 #include "api/openssl_random.h"
+#include "api/pcap_writer.h"
 #include "api/protection_setup.h"
 #include "api/transport_socket.h"
 #include "core/endpoint.h"
@@ -111,6 +112,13 @@ struct RuntimeOptions {
   // post_send back-pressure: bytes posted and not yet taken by the engine, at most. Default 8 MiB,
   // twice the default send buffer, so that the engine does not starve while a producer waits.
   std::size_t post_limit_bytes = std::size_t{8} << 20;
+  // Capture (api/pcap_writer.h): every datagram sent and received, as the network carries it, to
+  // this pcap file (created or truncated). Empty: none.
+  std::string pcap_file;
+  // The capture file never grows past this; once a packet does not fit, capturing stops and the
+  // rest are counted in RuntimeCounters::pcap_not_captured. Default 1 GiB: hours of a busy
+  // association, yet bounded on a machine left running.
+  std::size_t pcap_limit_bytes = std::size_t{1} << 30;
 };
 
 struct RuntimeCounters {
@@ -136,6 +144,11 @@ struct RuntimeCounters {
   // with a SendFailed event.
   std::uint64_t posted_deferred = 0;
   std::uint64_t posted_failed = 0;
+  // Capture: datagrams written to pcap_file, and those left out (size limit or write error).
+  // Received ones are counted from datagrams_in, less raw_other_port (not ours); sent ones are
+  // those handed to the kernel, including any it then refused (send_dropped).
+  std::uint64_t pcap_captured = 0;
+  std::uint64_t pcap_not_captured = 0;
 };
 
 // What an ICMP error says about one of our packets, in the engine's terms (RFC 9260 §10 and
@@ -171,7 +184,7 @@ class Runtime {
  public:
   // Errors name what failed: "cannot bind 127.0.0.1:9899: Address already in use", or for raw IP
   // without privilege "raw IP SCTP needs CAP_NET_RAW (run as root or setcap), or use UDP
-  // encapsulation".
+  // encapsulation", or "cannot open pcap file X: Permission denied".
   static net::NetResult<std::unique_ptr<Runtime>> create(const RuntimeOptions& options);
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
@@ -267,6 +280,11 @@ class Runtime {
   void fail_posted(core::AssocId id, std::vector<PostedMessage> messages, std::string reason);
   void release_posted(std::size_t bytes, std::size_t messages);
 
+  // Capture (pcap_ set): a received datagram, and the datagrams send_pending handed to the kernel.
+  void capture_received(const TransportSocket& socket, const net::ReceivedDatagram& d);
+  void capture_sent(const TransportSocket& socket, const net::OutgoingDatagram& d);
+  void flush_capture();
+
   void read_icmp_errors(std::size_t socket_index);
   // Gathers what the engine needs to act on `error` (RFC 9260 §10, RFC 6951 §5.5); nullopt when it
   // concerns no packet of ours to a current peer (wrong encapsulation port or SCTP port).
@@ -303,6 +321,7 @@ class Runtime {
   RuntimeCounters counters_;
   std::vector<net::IcmpError> icmp_scratch_;
   std::optional<IcmpReport> last_icmp_report_;
+  std::unique_ptr<PcapWriter> pcap_;
 
   // Loop thread only. Backlogs hold messages; an emptied one is erased.
   std::unordered_map<core::AssocId, Backlog> backlogs_;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,15 @@ using KeyLogCallback = std::function<void(std::string_view line)>;
 std::string format_key_log_line(std::uint32_t verification_tag, KeyId id,
                                 const KeyMaterial& material);
 void wipe_key_log_line(std::string& line);
+
+// One parsed line: what a tool reading the key log (sctps decrypt-pcap) needs to open the packets.
+struct KeyLogEntry {
+  std::uint32_t verification_tag = 0;
+  KeyId id;
+  KeyMaterial material;
+};
+// nullopt for anything that is not a well-formed SCTP_DTLS line of a supported suite (comments,
+// other tools' lines, wrong lengths).
+std::optional<KeyLogEntry> parse_key_log_line(std::string_view line);
 
 }  // namespace sctps::protect

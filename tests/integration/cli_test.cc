@@ -404,5 +404,36 @@ TEST(CliGenCerts, WritesCaServerAndClientFiles) {
   std::filesystem::remove_all(dir);
 }
 
+// TLS 1.3 key management (method 192) with certificates from gen-certs: every echoed message
+// protected; a client expecting another name refuses the server's certificate, with the reason.
+TEST(CliProtection, TlsWithGeneratedCertificates) {
+  const std::string dir = ::testing::TempDir() + "/sctps_cli_tls_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(run_cli("gen-certs --out " + dir).exit_code, 0);
+  const std::string server_tls = " --protect strict --cert " + dir + "/server.pem --key " + dir +
+                                 "/server.key --ca " + dir + "/ca.pem";
+  const std::string client_tls = " --protect strict --cert " + dir + "/client.pem --key " + dir +
+                                 "/client.key --ca " + dir + "/ca.pem ";
+  {
+    CliServer server("--listen 127.0.0.1:5000 --udp-port 0 --echo" + server_tls);
+    ASSERT_GT(server.udp_port, 0);
+    const auto r = run_cli("client --connect 127.0.0.1:5000" + to_server(server) +
+                           "--echo-check --count 300 --json" + client_tls);
+    EXPECT_EQ(r.exit_code, 0) << r.all();
+    EXPECT_EQ(json_number(r.out, "messages_received_protected"), 300) << r.out;
+    const auto s = server.stop();
+    EXPECT_NE(s.out.find("\"method\":192"), std::string::npos) << s.out;
+  }
+  {
+    CliServer server("--listen 127.0.0.1:5000 --udp-port 0 --echo" + server_tls);
+    ASSERT_GT(server.udp_port, 0);
+    const auto r = run_cli("client --connect 127.0.0.1:5000" + to_server(server) + "--count 10" +
+                           client_tls + "--peer-name db.example");
+    EXPECT_EQ(r.exit_code, 1) << r.all();
+    EXPECT_NE(r.err.find("does not name db.example"), std::string::npos) << r.err;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace sctps::test

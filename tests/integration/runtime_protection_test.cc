@@ -153,7 +153,10 @@ TEST_F(RuntimeProtection, KeyFileProblemsStopTheEndpointBeforeItStarts) {
   const std::string message = error(options(5000, ProtectMode::kStrict, wrong));
   EXPECT_NE(message.find("wrong.psk line 2"), std::string::npos) << message;
   EXPECT_NE(message.find("TLS_AES_256_GCM_SHA384"), std::string::npos) << message;
-  EXPECT_NE(error(options(5000, ProtectMode::kStrict, {})).find("pre-shared key file"),
+  RuntimeOptions psk_without_file = options(5000, ProtectMode::kStrict, {});
+  psk_without_file.protection.km = KeyManagement::kPsk;
+  EXPECT_NE(error(psk_without_file).find("key file"), std::string::npos);
+  EXPECT_NE(error(options(5000, ProtectMode::kStrict, {})).find("certificate and key"),
             std::string::npos);
   EXPECT_NE(error(options(5000, ProtectMode::kOff, {}, (dir_ / "no/such/dir/log").string()))
                 .find("cannot open key log"),

@@ -282,6 +282,12 @@ std::vector<UnsentMessage> Association::take_undelivered() {
     });
     if (!known) out.push_back(std::move(m));
   }
+  // Key-management messages were never the application's (porfiri §4).
+  if (km_) {
+    std::erase_if(out, [](const UnsentMessage& m) {
+      return m.stream.value() == 0 && m.ppid.value() == kKeyManagementPpid;
+    });
+  }
   return out;
 }
 

@@ -2,6 +2,8 @@
 // both directions, ERROR chunks, and the end of the association reported to the application.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/association/association.h"
 #include "wire/error_chunk.h"
 
@@ -13,8 +15,21 @@ std::string describe_causes(wire::Bytes causes) {
   if (!block || block->empty()) return {};
   std::string out;
   for (const wire::TlvView& item : *block) {
-    auto cause = wire::parse_error_cause(item);
     if (!out.empty()) out += "; ";
+    // The peer's reason in words (User-Initiated Abort, Protocol Violation) is what the
+    // application most needs: given whole when it is printable text, up to a bound.
+    constexpr std::size_t kMaxReason = 400;
+    const bool reason = item.type == wire::cause_code::kUserInitiatedAbort ||
+                        item.type == wire::cause_code::kProtocolViolation;
+    if (reason && !item.value.empty() && item.value.size() <= kMaxReason &&
+        std::all_of(item.value.begin(), item.value.end(),
+                    [](std::uint8_t c) { return c >= 0x20 && c < 0x7F; })) {
+      out += fmt::format(
+          "{}: {}", wire::error_cause_name(item.type),
+          std::string_view(reinterpret_cast<const char*>(item.value.data()), item.value.size()));
+      continue;
+    }
+    auto cause = wire::parse_error_cause(item);
     out +=
         cause ? wire::describe_error_cause(*cause) : std::string(wire::error_cause_name(item.type));
   }

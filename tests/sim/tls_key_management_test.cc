@@ -1,0 +1,616 @@
+// Key-management method 192 (TLS 1.3, draft-porfiri-tsvwg-sctp-dtls-handshake §6.1) in the
+// simulated network and driven directly: the handshake over PPID 4242 in clear, the order in which
+// keys reach the protectors, Protection Established, held application messages, equal keys on
+// both sides, loss, identity failures and the handshake timeout. Once per cipher suite.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "km/cert_gen.h"
+#include "km/tls_key_manager.h"
+#include "protection_harness.h"
+#include "wire_trace.h"
+
+namespace sctps::sim {
+namespace {
+
+// 2027-01-15: the time the certificates are made at and judged at.
+constexpr std::int64_t kUnixNow = 1'800'000'000;
+
+// One PKI for the whole binary: key generation is slow.
+const km::TestCertificates& pki() {
+  static const km::TestCertificates certs = [] {
+    km::TestCertificateOptions options;
+    options.unix_time = kUnixNow;
+    auto made = km::make_test_certificates(options);
+    if (!made.ok()) {
+      ADD_FAILURE() << made.error().message;
+      std::abort();
+    }
+    return std::move(made.value());
+  }();
+  return certs;
+}
+
+km::TlsCredentials credentials(bool server) {
+  const km::TestCertificates& p = pki();
+  auto c = server ? km::TlsCredentials::load_pem(p.server_pem, p.server_key_pem.text(), p.ca_pem)
+                  : km::TlsCredentials::load_pem(p.client_pem, p.client_key_pem.text(), p.ca_pem);
+  if (!c.ok()) {
+    ADD_FAILURE() << c.error().message;
+    std::abort();
+  }
+  return std::move(c.value());
+}
+
+struct TlsOptions {
+  std::uint16_t suite = 0x1301;
+  std::string expected_server_name = "localhost";
+  // Empty: the server accepts any client certificate from the CA.
+  std::string expected_client_name;
+  Duration handshake_timeout = sec(10);
+  // The SCTP initiator takes the key-management server role (roles are negotiated apart from who
+  // initiates, draft-ietf-tsvwg-sctp-dtls-chunk §5.1).
+  bool initiator_is_server = false;
+};
+
+// The SCTP client endpoint takes the key-management client role with the client certificate, the
+// SCTP server endpoint the server role with the server certificate (their extended key usages).
+km::TlsKeyManagerConfig tls_config(bool server, const TlsOptions& o) {
+  const std::vector<std::uint16_t> suites{o.suite};
+  auto context = km::TlsContext::create(server ? km::TlsRole::kServer : km::TlsRole::kClient,
+                                        credentials(server), suites);
+  if (!context.ok()) {
+    ADD_FAILURE() << context.error().message;
+    std::abort();
+  }
+  km::TlsKeyManagerConfig c;
+  (server ? c.server_context : c.client_context) = context.value();
+  c.peer_when_client = km::PeerIdentityPolicy::expect_name(o.expected_server_name);
+  c.peer_when_server = o.expected_client_name.empty()
+                           ? km::PeerIdentityPolicy::chain_only()
+                           : km::PeerIdentityPolicy::expect_name(o.expected_client_name);
+  c.handshake_timeout = o.handshake_timeout;
+  c.unix_time = km::unix_time_from(kUnixNow);
+  return c;
+}
+
+core::DtlsChunkConfig tls_dtls(core::DtlsRoles roles) {
+  core::DtlsChunkConfig c;
+  c.enabled = true;
+  c.methods = {wire::dtls_km_method::kTls13};
+  c.roles = roles;
+  c.mode = core::DtlsMode::kStrict;
+  return c;
+}
+
+struct TlsPair {
+  explicit TlsPair(std::uint64_t seed, LinkConfig link = {}, TlsOptions o = {})
+      : client_keys(
+            std::make_shared<km::TlsKeyManagerFactory>(tls_config(o.initiator_is_server, o))),
+        server_keys(
+            std::make_shared<km::TlsKeyManagerFactory>(tls_config(!o.initiator_is_server, o))),
+        pair(
+            seed, link,
+            with_dtls(fast_options(), tls_dtls(o.initiator_is_server ? core::DtlsRoles::kServer
+                                                                     : core::DtlsRoles::kClient)),
+            with_dtls(fast_options(), tls_dtls(o.initiator_is_server ? core::DtlsRoles::kClient
+                                                                     : core::DtlsRoles::kServer)),
+            [this](core::EndpointConfig& c) {
+              c.key_managers = client_keys.get();
+              c.key_log = [this](std::string_view line) { client_log.emplace_back(line); };
+            },
+            [this](core::EndpointConfig& c) {
+              c.key_managers = server_keys.get();
+              c.key_log = [this](std::string_view line) { server_log.emplace_back(line); };
+            }) {}
+
+  std::shared_ptr<km::TlsKeyManagerFactory> client_keys;
+  std::shared_ptr<km::TlsKeyManagerFactory> server_keys;
+  std::vector<std::string> client_log;
+  std::vector<std::string> server_log;
+  Pair pair;
+};
+
+// The DATA chunks of a packet in clear.
+std::vector<wire::DataChunk> clear_data(const WireRecord& r) {
+  return r.data();
+}
+
+bool has_clear_key_management_data(const Packet& p) {
+  auto v = parse_packet(p);
+  if (!v) return false;
+  for (const auto& c : *v) {
+    if (c.type != ct::kData) continue;
+    auto d = wire::DataChunk::parse(c);
+    if (d && d->ppid.value() == core::kKeyManagementPpid) return true;
+  }
+  return false;
+}
+
+bool is_handshake_chunk(std::uint8_t type) {
+  return type == ct::kInit || type == ct::kInitAck || type == ct::kCookieEcho ||
+         type == ct::kCookieAck;
+}
+
+class TlsKeyManagementTest : public ::testing::TestWithParam<std::uint16_t> {};
+
+TEST_P(TlsKeyManagementTest, HandshakeInClearThenEveryPacketProtected) {
+  TlsOptions o;
+  o.suite = GetParam();
+  TlsPair t(11, {}, o);
+  Pair& p = t.pair;
+  WireLog log(p.net);
+  const core::AssocId id = p.connect();
+  // Queued before the association exists: held until protection, never in clear.
+  ASSERT_EQ(p.client->endpoint().send(id, StreamId(1), Ppid(51), pattern(3000, 1), {}, p.net.now()),
+            core::SendStatus::kOk);
+  ASSERT_TRUE(p.run_until([&] { return p.server->received.size() == 1; }));
+  ASSERT_EQ(p.server->endpoint().send(p.server_assoc(), StreamId(1), Ppid(52), pattern(2000, 2), {},
+                                      p.net.now()),
+            core::SendStatus::kOk);
+  ASSERT_TRUE(p.run_until([&] { return p.client->received.size() == 1; }));
+  p.net.run_for(sec(1));  // the last SACKs
+  dump_if_requested(log, kTimeZero);
+
+  EXPECT_EQ(p.server->received[0].message.payload, pattern(3000, 1));
+  EXPECT_TRUE(p.server->received[0].message.is_protected);
+  EXPECT_EQ(p.client->received[0].message.payload, pattern(2000, 2));
+  EXPECT_TRUE(p.client->received[0].message.is_protected);
+  EXPECT_TRUE(p.client->downs.empty());
+  EXPECT_TRUE(p.server->downs.empty());
+
+  for (EndpointHost* host : {p.client.get(), p.server.get()}) {
+    const auto established = events_of<core::ProtectionEstablished>(*host);
+    ASSERT_EQ(established.size(), 1u);
+    EXPECT_EQ(established[0].method, wire::dtls_km_method::kTls13);
+    EXPECT_EQ(established[0].epoch, 3u);
+  }
+
+  // On the wire, per sender: first clear packets, in which DATA is only key-management messages
+  // (the TLS handshake), then, from its first DTLS chunk on, nothing in clear but the SCTP
+  // handshake chunks.
+  for (const IpAddress& from : {p.client_ip, p.server_ip}) {
+    bool sealed_seen = false;
+    std::size_t clear_km = 0;
+    std::size_t sealed = 0;
+    for (const WireRecord* r : log.sent(from)) {
+      const auto types = r->types();
+      ASSERT_FALSE(types.empty());
+      if (types[0] == wire::DtlsChunk::kType) {
+        EXPECT_EQ(types.size(), 1u);
+        sealed_seen = true;
+        ++sealed;
+        continue;
+      }
+      EXPECT_FALSE(sealed_seen && !is_handshake_chunk(types[0])) << r->describe(kTimeZero);
+      for (const wire::DataChunk& d : clear_data(*r)) {
+        EXPECT_EQ(d.ppid.value(), core::kKeyManagementPpid) << r->describe(kTimeZero);
+        EXPECT_EQ(d.stream_id.value(), 0u);
+        ++clear_km;
+      }
+    }
+    EXPECT_GE(clear_km, 1u) << from.to_string();  // ClientHello / the server's flight
+    EXPECT_GT(sealed, 1u) << from.to_string();
+  }
+
+  // Equal keys: every key direction one side installed, the other installed too (send on one side,
+  // receive on the other; same verification tag, epoch, suite and bytes). Primary and restart.
+  ASSERT_EQ(t.client_log.size(), 4u);
+  auto a = t.client_log;
+  auto b = t.server_log;
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  EXPECT_EQ(a, b);
+  const std::string suite_hex = fmt::format(" 3 {:04x} ", o.suite);
+  for (const std::string& line : a) EXPECT_NE(line.find(suite_hex), std::string::npos) << line;
+
+  const auto stats = p.client->endpoint().stats(id);
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->protection.aead_failures, 0u);
+  EXPECT_GE(stats->key_management_messages_sent, 2u);      // ClientHello, Finished (+close)
+  EXPECT_GE(stats->key_management_messages_received, 2u);  // server flight, Protection Established
+  EXPECT_EQ(stats->held_messages, 1u);
+}
+
+TEST_P(TlsKeyManagementTest, MessagesFlowBothWaysWithLoss) {
+  TlsOptions o;
+  o.suite = GetParam();
+  LinkConfig link;
+  link.loss = 0.05;
+  TlsPair t(23, link, o);
+  Pair& p = t.pair;
+  const core::AssocId id = p.connect();
+  constexpr std::size_t kMessages = 30;
+  for (std::uint32_t i = 0; i < kMessages; ++i) {
+    ASSERT_EQ(p.client->endpoint().send(id, StreamId(1), Ppid(51), pattern(800 + i * 37, i), {},
+                                        p.net.now()),
+              core::SendStatus::kOk);
+  }
+  ASSERT_TRUE(p.run_until([&] { return p.server->received.size() == kMessages; }, sec(120)))
+      << "server got " << p.server->received.size();
+  for (std::uint32_t i = 0; i < kMessages; ++i) {
+    ASSERT_EQ(p.server->endpoint().send(p.server_assoc(), StreamId(2), Ppid(52),
+                                        pattern(500 + i * 53, 100 + i), {}, p.net.now()),
+              core::SendStatus::kOk);
+  }
+  ASSERT_TRUE(p.run_until([&] { return p.client->received.size() == kMessages; }, sec(120)))
+      << "client got " << p.client->received.size();
+  for (std::uint32_t i = 0; i < kMessages; ++i) {
+    EXPECT_EQ(p.server->received[i].message.payload, pattern(800 + i * 37, i));
+    EXPECT_TRUE(p.server->received[i].message.is_protected);
+    EXPECT_EQ(p.client->received[i].message.payload, pattern(500 + i * 53, 100 + i));
+    EXPECT_TRUE(p.client->received[i].message.is_protected);
+  }
+  EXPECT_TRUE(p.client->downs.empty());
+  EXPECT_TRUE(p.server->downs.empty());
+  EXPECT_GT(p.net.totals().dropped_loss, 0u);
+}
+
+TEST_P(TlsKeyManagementTest, SctpResponderAsKeyManagementClient) {
+  TlsOptions o;
+  o.suite = GetParam();
+  o.initiator_is_server = true;
+  TlsPair t(17, {}, o);
+  Pair& p = t.pair;
+  const core::AssocId id = p.connect();
+  ASSERT_EQ(p.client->endpoint().send(id, StreamId(1), Ppid(51), pattern(1500, 3), {}, p.net.now()),
+            core::SendStatus::kOk);
+  ASSERT_TRUE(p.run_until([&] { return p.server->received.size() == 1; }));
+  EXPECT_EQ(p.server->received[0].message.payload, pattern(1500, 3));
+  EXPECT_TRUE(p.server->received[0].message.is_protected);
+  const auto agreement = p.client->endpoint().dtls_agreement(id);
+  ASSERT_TRUE(agreement);
+  EXPECT_EQ(agreement->role, core::DtlsRole::kServer);
+  EXPECT_EQ(events_of<core::ProtectionEstablished>(*p.client).size(), 1u);
+  EXPECT_EQ(events_of<core::ProtectionEstablished>(*p.server).size(), 1u);
+  auto a = t.client_log;
+  auto b = t.server_log;
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  EXPECT_EQ(a.size(), 4u);
+  EXPECT_EQ(a, b);
+}
+
+TEST_P(TlsKeyManagementTest, WrongServerNameAbortsBothSidesWithTheReason) {
+  TlsOptions o;
+  o.suite = GetParam();
+  o.expected_server_name = "wrong.example";
+  TlsPair t(31, {}, o);
+  Pair& p = t.pair;
+  const core::AssocId id = p.connect();
+  ASSERT_EQ(p.client->endpoint().send(id, StreamId(1), Ppid(51), pattern(100, 1), {}, p.net.now()),
+            core::SendStatus::kOk);
+  ASSERT_TRUE(p.run_until([&] { return !p.client->downs.empty() && !p.server->downs.empty(); }));
+  EXPECT_TRUE(p.server->received.empty());
+  EXPECT_TRUE(events_of<core::ProtectionEstablished>(*p.client).empty());
+  EXPECT_TRUE(events_of<core::ProtectionEstablished>(*p.server).empty());
+  const std::string& client_detail = p.client->downs[0].detail;
+  EXPECT_NE(
+      client_detail.find("TLS handshake failed: peer certificate does not name wrong.example"),
+      std::string::npos)
+      << client_detail;
+  // The server learns it from the ABORT's User-Initiated Abort cause, whose text the engine
+  // shortens in the detail (describe_causes); the start of the reason is there.
+  const std::string& server_detail = p.server->downs[0].detail;
+  EXPECT_NE(server_detail.find("TLS handshake failed: peer certificate"), std::string::npos)
+      << server_detail;
+  EXPECT_EQ(p.client->downs[0].reason, core::DownReason::kLocalAbort);
+  EXPECT_EQ(p.server->downs[0].reason, core::DownReason::kPeerAborted);
+  EXPECT_TRUE(t.client_log.empty());
+  EXPECT_TRUE(t.server_log.empty());
+}
+
+// The server refuses the client's certificate after the client has completed its side of the
+// handshake and installed its receive keys (§6.1 step 7): no protection, both sides down.
+TEST_P(TlsKeyManagementTest, RejectedClientCertificateAbortsBothSides) {
+  TlsOptions o;
+  o.suite = GetParam();
+  o.expected_client_name = "other-client";
+  TlsPair t(37, {}, o);
+  Pair& p = t.pair;
+  const core::AssocId id = p.connect();
+  ASSERT_EQ(p.client->endpoint().send(id, StreamId(1), Ppid(51), pattern(100, 1), {}, p.net.now()),
+            core::SendStatus::kOk);
+  ASSERT_TRUE(p.run_until([&] { return !p.client->downs.empty() && !p.server->downs.empty(); }));
+  EXPECT_TRUE(p.server->received.empty());
+  EXPECT_TRUE(events_of<core::ProtectionEstablished>(*p.client).empty());
+  EXPECT_TRUE(events_of<core::ProtectionEstablished>(*p.server).empty());
+  const std::string& server_detail = p.server->downs[0].detail;
+  EXPECT_NE(server_detail.find("peer certificate does not name other-client"), std::string::npos)
+      << server_detail;
+  EXPECT_EQ(p.server->downs[0].reason, core::DownReason::kLocalAbort);
+  EXPECT_EQ(p.client->downs[0].reason, core::DownReason::kPeerAborted);
+  // The client had installed its two receive keys, never a send key; the server nothing.
+  EXPECT_EQ(t.client_log.size(), 2u);
+  EXPECT_TRUE(t.server_log.empty());
+}
+
+TEST_P(TlsKeyManagementTest, HandshakeTimesOutWhenTheClientsMessagesAreLost) {
+  TlsOptions o;
+  o.suite = GetParam();
+  o.handshake_timeout = sec(3);
+  TlsPair t(41, {}, o);
+  Pair& p = t.pair;
+  std::size_t filtered = 0;
+  p.net.set_filter(p.client_ip, p.server_ip, [&](Packet& packet) {
+    if (!has_clear_key_management_data(packet)) return Verdict::kPass;
+    ++filtered;
+    return Verdict::kDrop;
+  });
+  const TimePoint t0 = p.net.now();
+  const core::AssocId id = p.connect();
+  ASSERT_EQ(p.client->endpoint().send(id, StreamId(1), Ppid(51), pattern(100, 1), {}, p.net.now()),
+            core::SendStatus::kOk);
+  ASSERT_TRUE(p.run_until([&] { return !p.client->downs.empty() && !p.server->downs.empty(); }));
+  EXPECT_GT(filtered, 0u);
+  EXPECT_TRUE(p.server->received.empty());
+  for (EndpointHost* host : {p.client.get(), p.server.get()}) {
+    const std::string& detail = host->downs[0].detail;
+    EXPECT_NE(detail.find("timeout"), std::string::npos) << detail;
+  }
+  // The server started first (at COOKIE ECHO) and waited for the ClientHello.
+  EXPECT_NE(p.server->downs[0].detail.find("client's handshake messages"), std::string::npos)
+      << p.server->downs[0].detail;
+  EXPECT_GE(p.net.now() - t0, sec(3));
+  EXPECT_LT(p.net.now() - t0, sec(4));
+  // The held application message is reported undelivered. (The engine lists the unacknowledged
+  // ClientHello there too, as a PPID 4242 message; only the application's are checked.)
+  std::size_t application = 0;
+  for (const core::UnsentMessage& m : p.client->downs[0].undelivered) {
+    if (m.ppid.value() == core::kKeyManagementPpid) continue;
+    ++application;
+    EXPECT_EQ(m.ppid.value(), 51u);
+    EXPECT_EQ(m.payload, pattern(100, 1));
+  }
+  EXPECT_EQ(application, 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Suites, TlsKeyManagementTest, ::testing::Values(0x1301, 0x1302, 0x1303),
+                         [](const ::testing::TestParamInfo<std::uint16_t>& param_info) {
+                           return fmt::format("x{:04x}", param_info.param);
+                         });
+
+// --- The manager driven directly, without the engine: the order of §6.1 in the protectors ---
+
+struct DirectPair {
+  explicit DirectPair(TlsOptions o = {}, bool restart = true)
+      : client_config(tls_config(false, o)), server_config(tls_config(true, o)) {
+    core::KeyManagementAgreement a;
+    a.method = wire::dtls_km_method::kTls13;
+    a.restart = restart;
+    a.downgrade_data = {0x80, 0x06, 0x00, 0x0A, 1, 2, 3, 4, 0x01, 0xC0,
+                        0x80, 0x06, 0x00, 0x0A, 5, 6, 7, 8, 0x02, 0xC0};
+    a.role = core::DtlsRole::kClient;
+    client = std::make_unique<km::TlsKeyManager>(a, client_config);
+    a.role = core::DtlsRole::kServer;
+    server = std::make_unique<km::TlsKeyManager>(a, server_config);
+  }
+  // Moves every message from one manager to the other; returns how many.
+  static std::size_t carry(km::TlsKeyManager& from, km::TlsKeyManager& to,
+                           protect::ChunkProtector& to_protector, bool is_protected,
+                           TimePoint now) {
+    std::size_t n = 0;
+    while (auto m = from.poll_message()) {
+      to.on_message(*m, is_protected, to_protector, now);
+      ++n;
+    }
+    return n;
+  }
+
+  km::TlsKeyManagerConfig client_config;
+  km::TlsKeyManagerConfig server_config;
+  std::unique_ptr<km::TlsKeyManager> client;
+  std::unique_ptr<km::TlsKeyManager> server;
+  protect::ChunkProtector client_protector;
+  protect::ChunkProtector server_protector;
+};
+
+bool has_receive_key(const protect::ChunkProtector& p, bool restart) {
+  return p.decryptions(restart, 3).has_value();
+}
+
+// A packet of one DATA chunk, sealed by `from` and opened by `to`.
+bool seal_and_open(protect::ChunkProtector& from, protect::ChunkProtector& to) {
+  std::vector<std::uint8_t> packet(128 + protect::ChunkProtector::kOverhead, 0);
+  const std::vector<std::uint8_t> plain = {
+      0x13, 0x88, 0x17, 0x70, 0, 0, 0, 1, 0, 0, 0, 0,  // common header
+      0x00, 0x03, 0x00, 0x14, 0, 0, 0, 7, 0, 1, 0, 0, 0, 0, 0, 51, 'a', 'b', 'c', 'd'};  // DATA
+  std::copy(plain.begin(), plain.end(), packet.begin());
+  const protect::SealResult sealed = from.seal(packet, plain.size(), packet.size());
+  if (!sealed.ok()) return false;
+  packet.resize(sealed.length);
+  const protect::OpenResult opened = to.open(packet);
+  return opened.ok() && opened.chunks.bytes.size() >= 20 &&
+         std::equal(plain.begin() + 12, plain.end(), opened.chunks.bytes.begin());
+}
+
+TEST(TlsKeyManagerDirectTest, InstallsKeysInTheOrderOfSection61) {
+  DirectPair d;
+  const TimePoint now = kTimeZero + sec(1);
+  d.server->start(d.server_protector, now);
+  d.client->start(d.client_protector, now);
+  EXPECT_EQ(d.server->next_deadline(), now + sec(10));
+
+  // ClientHello → server; the server's flight → client.
+  ASSERT_EQ(DirectPair::carry(*d.client, *d.server, d.server_protector, false, now), 1u);
+  ASSERT_EQ(DirectPair::carry(*d.server, *d.client, d.client_protector, false, now), 1u);
+  // Step 7: the client receives with the server's keys, does not send yet.
+  EXPECT_TRUE(has_receive_key(d.client_protector, false));
+  EXPECT_TRUE(has_receive_key(d.client_protector, true));
+  EXPECT_FALSE(d.client_protector.has_send_key());
+  EXPECT_FALSE(d.client_protector.protection_required());
+  EXPECT_EQ(d.client->state(), core::KeyManagerState::kPending);
+  EXPECT_FALSE(has_receive_key(d.server_protector, false));
+
+  // The client's Finished → server: steps 9-11.
+  ASSERT_EQ(DirectPair::carry(*d.client, *d.server, d.server_protector, false, now), 1u);
+  EXPECT_EQ(d.server->state(), core::KeyManagerState::kProtected);
+  EXPECT_EQ(d.server->epoch(), 3u);
+  EXPECT_TRUE(d.server_protector.protection_required());
+  ASSERT_TRUE(d.server_protector.send_key().has_value());
+  EXPECT_FALSE(d.server_protector.send_key()->restart);
+  EXPECT_EQ(d.server_protector.send_key()->epoch, 3u);
+  EXPECT_TRUE(d.server_protector.encryptions(true, 3).has_value());  // restart send key
+  EXPECT_EQ(d.server->next_deadline(), kTimeInfinite);
+  // The server's keys work towards the client already.
+  EXPECT_TRUE(seal_and_open(d.server_protector, d.client_protector));
+
+  // Protection Established (then close_notify) → client: step 12.
+  const auto pe = d.server->poll_message();
+  ASSERT_TRUE(pe.has_value());
+  ASSERT_EQ(pe->size(), 2u);
+  EXPECT_EQ((*pe)[0], 0x83);  // T=1, epoch 3
+  EXPECT_EQ((*pe)[1], 0x01);
+  // Unprotected, it is not believed.
+  d.client->on_message(*pe, false, d.client_protector, now);
+  EXPECT_EQ(d.client->dropped_messages(), 1u);
+  EXPECT_FALSE(d.client_protector.has_send_key());
+  d.client->on_message(*pe, true, d.client_protector, now);
+  EXPECT_EQ(d.client->state(), core::KeyManagerState::kProtected);
+  EXPECT_TRUE(d.client_protector.protection_required());
+  ASSERT_TRUE(d.client_protector.send_key().has_value());
+  EXPECT_FALSE(d.client_protector.send_key()->restart);
+  EXPECT_EQ(d.client->epoch(), 3u);
+  EXPECT_TRUE(seal_and_open(d.client_protector, d.server_protector));
+  EXPECT_TRUE(seal_and_open(d.server_protector, d.client_protector));
+  ASSERT_NE(d.client->cipher_suite(), nullptr);
+  EXPECT_EQ(d.client->cipher_suite()->id, 0x1301);
+  ASSERT_TRUE(d.client->peer_identity().has_value());
+  EXPECT_NE(d.client->peer_identity()->subject.find("CN=localhost"), std::string::npos);
+
+  // Both close the TLS connection; the peer's close_notify arrives after ours and is dropped.
+  const std::uint64_t before = d.client->dropped_messages();
+  EXPECT_GE(DirectPair::carry(*d.server, *d.client, d.client_protector, true, now), 1u);
+  EXPECT_GT(d.client->dropped_messages(), before);
+  EXPECT_EQ(d.client->state(), core::KeyManagerState::kProtected);
+  EXPECT_FALSE(d.client->rekey(d.client_protector, now));
+}
+
+TEST(TlsKeyManagerDirectTest, DropsAndCountsUnexpectedMessages) {
+  DirectPair d({}, false);
+  const TimePoint now = kTimeZero;
+  d.server->start(d.server_protector, now);
+  d.client->start(d.client_protector, now);
+  auto hello = d.client->poll_message();
+  ASSERT_TRUE(hello.has_value());
+  ASSERT_EQ((*hello)[0], 0x03);  // T=0, epoch 3
+
+  auto other_epoch = *hello;
+  other_epoch[0] = 0x04;
+  d.server->on_message(other_epoch, false, d.server_protector, now);
+  const std::vector<std::uint8_t> unknown_control = {0x83, 0x7F};
+  d.server->on_message(unknown_control, false, d.server_protector, now);
+  const std::vector<std::uint8_t> empty;
+  d.server->on_message(empty, false, d.server_protector, now);
+  const std::vector<std::uint8_t> protection_established = {0x83, 0x01};
+  d.server->on_message(protection_established, true, d.server_protector,
+                       now);  // servers never get it
+  d.client->on_message(protection_established, true, d.client_protector, now);  // too early
+  EXPECT_EQ(d.server->dropped_messages(), 4u);
+  EXPECT_EQ(d.client->dropped_messages(), 1u);
+  EXPECT_EQ(d.server->state(), core::KeyManagerState::kPending);
+  EXPECT_EQ(d.client->state(), core::KeyManagerState::kPending);
+  EXPECT_FALSE(d.client_protector.has_send_key());
+
+  // The real ClientHello still completes the handshake; without restart no restart keys.
+  d.server->on_message(*hello, false, d.server_protector, now);
+  DirectPair::carry(*d.server, *d.client, d.client_protector, false, now);
+  DirectPair::carry(*d.client, *d.server, d.server_protector, false, now);
+  DirectPair::carry(*d.server, *d.client, d.client_protector, true, now);
+  EXPECT_EQ(d.server->state(), core::KeyManagerState::kProtected);
+  EXPECT_EQ(d.client->state(), core::KeyManagerState::kProtected);
+  EXPECT_FALSE(has_receive_key(d.client_protector, true));
+  EXPECT_FALSE(d.client_protector.encryptions(true, 3).has_value());
+  EXPECT_TRUE(seal_and_open(d.client_protector, d.server_protector));
+}
+
+TEST(TlsKeyManagerDirectTest, TimeoutAndTlsFailureGiveReadableReasons) {
+  {
+    DirectPair d;
+    d.client->start(d.client_protector, kTimeZero);
+    d.client->advance_time(d.client_protector, kTimeZero + sec(9));
+    EXPECT_EQ(d.client->state(), core::KeyManagerState::kPending);
+    d.client->advance_time(d.client_protector, kTimeZero + sec(10));
+    EXPECT_EQ(d.client->state(), core::KeyManagerState::kFailed);
+    EXPECT_NE(d.client->failure().find("timeout"), std::string::npos) << d.client->failure();
+    EXPECT_NE(d.client->failure().find("server's handshake messages"), std::string::npos);
+    EXPECT_EQ(d.client->next_deadline(), kTimeInfinite);
+  }
+  {
+    TlsOptions o;
+    o.expected_server_name = "other.example";
+    DirectPair d(o);
+    d.server->start(d.server_protector, kTimeZero);
+    d.client->start(d.client_protector, kTimeZero);
+    DirectPair::carry(*d.client, *d.server, d.server_protector, false, kTimeZero);
+    DirectPair::carry(*d.server, *d.client, d.client_protector, false, kTimeZero);
+    EXPECT_EQ(d.client->state(), core::KeyManagerState::kFailed);
+    EXPECT_NE(d.client->failure().find("does not name other.example"), std::string::npos)
+        << d.client->failure();
+    EXPECT_FALSE(has_receive_key(d.client_protector, false));
+    // The alert reaches the server, which fails with the TLS reason too.
+    DirectPair::carry(*d.client, *d.server, d.server_protector, false, kTimeZero);
+    EXPECT_EQ(d.server->state(), core::KeyManagerState::kFailed);
+    EXPECT_NE(d.server->failure().find("alert"), std::string::npos) << d.server->failure();
+  }
+}
+
+// Hostile bytes on PPID 4242 (network input): never a crash, never a key, at worst a failed
+// handshake (which aborts the association, as a forged TLS record would over any transport).
+TEST(TlsKeyManagerDirectTest, RandomMessagesNeverInstallKeys) {
+  for (std::uint32_t round = 0; round < 20; ++round) {
+    DirectPair d;
+    d.server->start(d.server_protector, kTimeZero);
+    d.client->start(d.client_protector, kTimeZero);
+    for (std::uint32_t i = 0; i < 50; ++i) {
+      std::vector<std::uint8_t> m = pattern(i % 40, round * 100 + i);
+      if (!m.empty() && i % 2 == 0) m[0] = static_cast<std::uint8_t>(m[0] & 0x83);  // epoch 3 often
+      if (m.size() > 3 && i % 3 == 0) {  // a plausible record header
+        m[1] = 22;
+        m[2] = 3;
+        m[3] = 3;
+      }
+      d.server->on_message(m, i % 5 == 0, d.server_protector, kTimeZero);
+      d.client->on_message(m, i % 5 == 0, d.client_protector, kTimeZero);
+    }
+    for (km::TlsKeyManager* m : {d.server.get(), d.client.get()}) {
+      EXPECT_NE(m->state(), core::KeyManagerState::kProtected);
+      if (m->state() == core::KeyManagerState::kFailed) {
+        EXPECT_FALSE(m->failure().empty());
+      }
+    }
+    for (protect::ChunkProtector* p : {&d.server_protector, &d.client_protector}) {
+      EXPECT_FALSE(p->has_send_key());
+      EXPECT_FALSE(has_receive_key(*p, false));
+      EXPECT_FALSE(p->protection_required());
+    }
+  }
+}
+
+TEST(TlsKeyManagerFactoryTest, ServesOnlyMethod192AndConfiguredRoles) {
+  km::TlsKeyManagerFactory factory(tls_config(false, {}));
+  core::KeyManagementAgreement a;
+  std::string error;
+  a.method = wire::dtls_km_method::kPreSharedKeys;
+  EXPECT_EQ(factory.create(a, error), nullptr);
+  EXPECT_NE(error.find("method 0"), std::string::npos) << error;
+  a.method = wire::dtls_km_method::kTls13;
+  a.role = core::DtlsRole::kServer;  // only client credentials configured
+  error.clear();
+  EXPECT_EQ(factory.create(a, error), nullptr);
+  EXPECT_NE(error.find("server role"), std::string::npos) << error;
+  a.role = core::DtlsRole::kClient;
+  error.clear();
+  EXPECT_NE(factory.create(a, error), nullptr);
+  EXPECT_TRUE(error.empty());
+}
+
+}  // namespace
+}  // namespace sctps::sim
