@@ -541,6 +541,9 @@ void Runtime::on_readable(std::size_t socket_index) {
       if (!raw && drops(engine_->endpoint_stats()) == before_drops) ports_.learn(d.from);
     }
     flush();
+    // A batch with free slots left the socket empty: another receive call would only find
+    // nothing (epoll is level-triggered, so later datagrams wake us again).
+    if (*received < recv_batch_.slots()) break;
   }
 }
 
