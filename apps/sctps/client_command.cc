@@ -112,6 +112,7 @@ int run_client(const ClientOptions& o) {
   std::uint16_t streams = 0;
   std::vector<IpAddress> peer_addresses;
   std::string protection = "off";
+  KeySummary keys;
   const auto connect_start = Clock::now();
   while (streams == 0 && !down) {
     if (seconds_since(connect_start) > o.connect_timeout) {
@@ -133,6 +134,7 @@ int run_client(const ClientOptions& o) {
         peer_addresses = up->peer_addresses;
         protection = std::string(core::to_string(up->protection));
       }
+      keys.note(*e);
       if (std::get_if<core::ProtectionEstablished>(&*e) != nullptr) protection = "protected";
       if (auto* d = std::get_if<core::AssociationDown>(&*e)) down = std::move(*d);
     }
@@ -199,6 +201,7 @@ int run_client(const ClientOptions& o) {
     rt.run_once(std::chrono::microseconds(busy ? 0 : (blocked ? 5000 : 1000)));
     if (blocked) blocked = false;  // retried; SendBufferAvailable also wakes us
     while (auto e = rt.poll_event()) {
+      keys.note(*e);
       if (std::get_if<core::ProtectionEstablished>(&*e) != nullptr) protection = "protected";
       if (auto* m = std::get_if<core::MessageReceived>(&*e)) {
         ++received;
@@ -264,6 +267,7 @@ int run_client(const ClientOptions& o) {
   const double secs = seconds_since(start);
   const auto stats = rt.stats(id);
   const std::uint64_t retransmissions = stats ? stats->retransmitted_chunks : 0;
+  if (stats) keys.set_suite(stats->cipher_suite);
   rt.shutdown(id);
   bool closed = false;
   rt.run_until(
@@ -289,11 +293,11 @@ int run_client(const ClientOptions& o) {
         "\"bytes_received\":{},\"seconds\":{:.6f},\"mbit_per_s\":{:.3f},\"messages_per_s\":{:.1f},"
         "\"rtt_p50_us\":{:.0f},\"rtt_p99_us\":{:.0f},\"retransmissions\":{},\"verified\":{},"
         "\"shutdown_complete\":{},\"streams\":{},\"unordered\":{},\"paths_down\":{},"
-        "\"paths_up\":{},\"protection\":\"{}\",\"messages_received_protected\":{}}}\n",
+        "\"paths_up\":{},\"protection\":\"{}\",\"messages_received_protected\":{}{}}}\n",
         sent, received, bytes_sent, bytes_received, secs, mbps, mps, percentile(0.5),
         percentile(0.99), retransmissions, o.echo_check ? "true" : "false",
         closed ? "true" : "false", streams, o.unordered ? "true" : "false", paths_down, paths_up,
-        protection, received_protected);
+        protection, received_protected, keys.json_fields());
   } else {
     fmt::print("sent {} messages ({} bytes), received {} ({} bytes) in {:.3f} s\n", sent,
                bytes_sent, received, bytes_received, secs);
@@ -310,6 +314,7 @@ int run_client(const ClientOptions& o) {
     if (o.echo_check) fmt::print("all {} echoes verified\n", received);
     fmt::print("protection {}: {} of {} messages received protected\n", protection,
                received_protected, received);
+    if (keys.protected_()) fmt::print("keys: {}\n", keys.text());
   }
   std::fflush(stdout);
   return 0;

@@ -9,6 +9,7 @@
 #include "client_command.h"
 #include "decode_command.h"
 #include "decrypt_pcap_command.h"
+#include "demo_command.h"
 #include "gen_certs_command.h"
 #include "relay_command.h"
 #include "server_command.h"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   sctps::app::add_relay_command(app, exit_code);
   sctps::app::add_gen_certs_command(app, exit_code);
   sctps::app::add_decrypt_pcap_command(app, exit_code);
+  sctps::app::add_demo_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,6 +1,13 @@
 #include "protection_options.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
 #include <CLI/CLI.hpp>
+
+#include "protect/cipher_suite.h"
 
 namespace sctps::app {
 
@@ -40,6 +47,18 @@ void add_protection_options(CLI::App& cmd, ProtectionCliOptions& o) {
                  "append a key-log line per installed key (for Wireshark); default "
                  "$SCTPS_KEYLOGFILE if set, else none")
       ->group(group);
+  cmd.add_option("--rekey-interval", o.rekey_interval_s,
+                 "TLS: start a new handshake (fresh keys, epoch + 1) this many seconds after the "
+                 "keys took over; 0: never by time")
+      ->check(CLI::NonNegativeNumber)
+      ->default_str("3600")
+      ->group(group);
+  cmd.add_option("--rekey-bytes", o.rekey_bytes,
+                 "TLS: rekey after this many bytes protected under one key set, both ways "
+                 "(suffixes KB, MB, GB = powers of 1000); 0: never by volume")
+      ->transform(CLI::AsSizeValue(true))
+      ->default_str("100GB")
+      ->group(group);
   cmd.add_option("--pcap", o.pcap,
                  "write every packet sent and received to this pcap file (IP + UDP + SCTP as on "
                  "the network; protected packets stay encrypted: see decrypt-pcap and the key log)")
@@ -68,6 +87,9 @@ std::string apply_protection(const ProtectionCliOptions& o, bool server,
   out.peer_name = o.peer_name;
   out.peer_pin = o.peer_pin;
   out.keylog_file = o.keylog;
+  out.rekey_interval =
+      std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.rekey_interval_s));
+  out.rekey_bytes = o.rekey_bytes;
   const bool tls_given = !o.cert.empty() || !o.key.empty() || !o.ca.empty() ||
                          !o.peer_name.empty() || !o.peer_pin.empty();
   if (o.km == "psk") out.km = api::KeyManagement::kPsk;
@@ -90,6 +112,49 @@ std::string apply_protection(const ProtectionCliOptions& o, bool server,
            "--psk-file FILE for pre-shared keys";
   }
   return {};
+}
+
+void KeySummary::note(const core::Event& event) {
+  if (const auto* p = std::get_if<core::ProtectionEstablished>(&event)) {
+    first_epoch_ = p->epoch;
+    last_epoch_ = p->epoch;
+  } else if (const auto* r = std::get_if<core::KeysRotated>(&event)) {
+    last_epoch_ = r->epoch;
+    rekey_us_.push_back(std::chrono::duration_cast<std::chrono::microseconds>(r->took).count());
+  }
+}
+
+std::string KeySummary::text() const {
+  if (!protected_()) return {};
+  const protect::CipherSuite* suite = protect::find_cipher_suite(suite_);
+  std::string out =
+      suite != nullptr ? std::string(suite->name) : fmt::format("suite {:04x}", suite_);
+  out += first_epoch_ == last_epoch_ ? fmt::format(", epoch {}", first_epoch_)
+                                     : fmt::format(", epochs {}-{}", first_epoch_, last_epoch_);
+  if (!rekey_us_.empty()) {
+    std::vector<std::int64_t> sorted = rekey_us_;
+    std::sort(sorted.begin(), sorted.end());
+    out += fmt::format(", {} rekey{} (median {:.1f} ms, max {:.1f} ms)", sorted.size(),
+                       sorted.size() == 1 ? "" : "s",
+                       static_cast<double>(sorted[sorted.size() / 2]) / 1000,
+                       static_cast<double>(sorted.back()) / 1000);
+  } else {
+    out += ", no rekey";
+  }
+  return out;
+}
+
+std::string KeySummary::json_fields() const {
+  if (!protected_()) return {};
+  const protect::CipherSuite* suite = protect::find_cipher_suite(suite_);
+  std::string durations;
+  for (const std::int64_t us : rekey_us_) {
+    if (!durations.empty()) durations += ',';
+    durations += fmt::format("{:.3f}", static_cast<double>(us) / 1000);
+  }
+  return fmt::format(R"(,"cipher_suite":"{}","epochs":[{},{}],"rekeys":{},"rekey_ms":[{}])",
+                     suite != nullptr ? suite->name : std::string_view("unknown"), first_epoch_,
+                     last_epoch_, rekey_us_.size(), durations);
 }
 
 }  // namespace sctps::app

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <deque>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -55,6 +56,8 @@ struct Totals {
   std::uint64_t streams_used = 0;
   // Retransmissions of associations that ended, plus those of live ones when printed.
   std::uint64_t retransmissions_closed = 0;
+  std::uint64_t rekeys = 0;
+  std::map<core::AssocId, KeySummary> keys;  // of the associations that are or were protected
 };
 
 std::string address_list_json(const std::vector<net::SocketAddress>& addresses) {
@@ -152,7 +155,26 @@ int run_server(const ServerOptions& o) {
                      peers, up->outbound_streams, up->inbound_streams,
                      core::to_string(up->protection));
         }
+      } else if (auto* r = std::get_if<core::KeysRotated>(&*e)) {
+        totals.keys[r->id].note(*e);
+        ++totals.rekeys;
+        const double ms =
+            static_cast<double>(
+                std::chrono::duration_cast<std::chrono::microseconds>(r->took).count()) /
+            1000;
+        if (o.json) {
+          fmt::print(
+              R"({{"event":"rekeyed","association":{},"epoch":{},"ms":{:.3f},"started_by":"{}"}})"
+              "\n",
+              r->id, r->epoch, ms, r->initiated_locally ? "server" : "client");
+        } else {
+          fmt::print("association {} rekeyed: epoch {} in {:.1f} ms (started by the {})\n", r->id,
+                     r->epoch, ms, r->initiated_locally ? "server" : "client");
+        }
       } else if (auto* p = std::get_if<core::ProtectionEstablished>(&*e)) {
+        KeySummary& k = totals.keys[p->id];
+        k.note(*e);
+        if (const auto st = rt.stats(p->id)) k.set_suite(st->cipher_suite);
         if (o.json) {
           fmt::print("{{\"event\":\"protected\",\"association\":{},\"method\":{},\"epoch\":{}}}\n",
                      p->id, p->method, p->epoch);
@@ -163,14 +185,19 @@ int run_server(const ServerOptions& o) {
       } else if (auto* down = std::get_if<core::AssociationDown>(&*e)) {
         // The stats of an association are gone once it is down; count what is left as closed.
         live.erase(down->id);
+        const auto k = totals.keys.find(down->id);
+        const bool keyed = k != totals.keys.end() && k->second.protected_();
         if (o.json) {
           fmt::print(
-              "{{\"event\":\"down\",\"association\":{},\"reason\":\"{}\",\"detail\":\"{}\"}}\n",
-              down->id, core::to_string(down->reason), json_escape(down->detail));
+              "{{\"event\":\"down\",\"association\":{},\"reason\":\"{}\",\"detail\":\"{}\"{}}}\n",
+              down->id, core::to_string(down->reason), json_escape(down->detail),
+              keyed ? k->second.json_fields() : std::string());
         } else {
           fmt::print("association {} down: {}{}{}\n", down->id, core::to_string(down->reason),
                      down->detail.empty() ? "" : ": ", down->detail);
+          if (keyed) fmt::print("association {} keys: {}\n", down->id, k->second.text());
         }
+        if (k != totals.keys.end()) totals.keys.erase(k);
       } else if (auto* path = std::get_if<core::PathChanged>(&*e)) {
         if (o.json) {
           fmt::print(
@@ -243,15 +270,15 @@ int run_server(const ServerOptions& o) {
   if (o.json) {
     fmt::print(
         "{{\"event\":\"summary\",\"associations\":{},\"messages\":{},\"bytes\":{},"
-        "\"unordered\":{},\"streams_used\":{},\"echoed\":{},\"seconds\":{:.3f}}}\n",
+        "\"unordered\":{},\"streams_used\":{},\"echoed\":{},\"rekeys\":{},\"seconds\":{:.3f}}}\n",
         totals.associations, totals.messages, totals.bytes, totals.unordered, totals.streams_used,
-        totals.echoed, secs);
+        totals.echoed, totals.rekeys, secs);
   } else {
     fmt::print(
         "summary: {} associations, {} messages ({} unordered) on {} streams, {} bytes, {} echoed, "
-        "in {:.3f} s\n",
+        "{} rekeys, in {:.3f} s\n",
         totals.associations, totals.messages, totals.unordered, totals.streams_used, totals.bytes,
-        totals.echoed, secs);
+        totals.echoed, totals.rekeys, secs);
   }
   std::fflush(stdout);
   return kExitOk;

@@ -1,6 +1,8 @@
-// Command line of the two end-to-end benchmark programs (sctps_e2e, usrsctp_e2e), which run.sh
-// drives the same way: MODE [--echo] [--test stream|rr] [--sctp-port N] [--remote-udp-port N]
-// [--size BYTES] [--duration S].
+// Command line of the end-to-end benchmark programs (sctps_e2e, usrsctp_e2e, rfc6083_e2e), which
+// run.sh drives the same way: MODE [--echo] [--test stream|rr] [--sctp-port N] [--remote-udp-port
+// N]
+// [--size BYTES] [--duration S] [--psk-file PATH]. --psk-file protects sctps with pre-shared keys
+// (key-management method 0, docs/psk.md); only sctps_e2e uses it.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +23,7 @@ struct Args {
   std::uint16_t remote_udp_port = 0;
   std::size_t size = 1200;
   double duration = 1.5;
+  std::string psk_file;
 };
 
 [[noreturn]] inline void usage(const std::string& what) {
@@ -50,6 +53,8 @@ inline Args parse(int argc, char** argv) {
       a.size = std::stoul(v());
     } else if (k == "--duration") {
       a.duration = std::stod(v());
+    } else if (k == "--psk-file") {
+      a.psk_file = v();
     } else {
       usage("unknown option " + k);
     }

@@ -68,6 +68,9 @@ class OwnConfigTlsKeyManager final : public core::KeyManager {
   core::KeyManagerState state() const override { return inner_.state(); }
   std::string failure() const override { return inner_.failure(); }
   std::uint64_t epoch() const override { return inner_.epoch(); }
+  void on_traffic(protect::ChunkProtector& p, TimePoint now) override { inner_.on_traffic(p, now); }
+  std::optional<core::KeyTransition> poll_transition() override { return inner_.poll_transition(); }
+  const protect::CipherSuite* cipher_suite() const override { return inner_.cipher_suite(); }
 
  private:
   std::unique_ptr<km::TlsKeyManagerConfig> config_;  // before inner_, which refers to it
@@ -126,6 +129,9 @@ net::NetResult<std::unique_ptr<core::KeyManagerFactory>> make_tls(const Protecti
   c.peer_when_client = policy;
   c.peer_when_server = policy;
   c.handshake_timeout = o.handshake_timeout;
+  c.rekey_interval = o.rekey_interval;
+  c.rekey_bytes = o.rekey_bytes;
+  c.drain_time = o.drain_time;
   // km reads no clock: wall time = the engine's monotonic time plus the offset seen now.
   const auto wall_us = std::chrono::duration_cast<std::chrono::microseconds>(
                            std::chrono::system_clock::now().time_since_epoch())

@@ -49,6 +49,12 @@ struct ProtectionOptions {
   std::string peer_pin;
   // Method 192: time for the handshake until the association is given up.
   Duration handshake_timeout = sec(10);
+  // Method 192 rekeying (porfiri §3.4, §6.2.1): a new handshake this long after the keys took
+  // over, and after this many bytes protected under them (both ways). Zero: never by that trigger.
+  Duration rekey_interval = sec(3600);
+  std::uint64_t rekey_bytes = 100'000'000'000ULL;
+  // How long old keys are kept after a rekey (unset: porfiri §6.2.3 defaults, 120 s or T_fail).
+  std::optional<Duration> drain_time;
   // Key log file (specs README reading #6); empty: the SCTPS_KEYLOGFILE environment variable if
   // set, else none. Lines are appended and flushed as keys are installed.
   std::string keylog_file;

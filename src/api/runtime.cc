@@ -415,6 +415,12 @@ bool Runtime::shutdown(core::AssocId id) {
   return ok;
 }
 
+bool Runtime::rekey(core::AssocId id) {
+  const bool ok = engine_->rekey(id, now());
+  flush();
+  return ok;
+}
+
 bool Runtime::abort(core::AssocId id, std::string_view reason) {
   const bool ok = engine_->abort(id, reason, now());
   flush();
@@ -521,7 +527,7 @@ void Runtime::on_readable(std::size_t socket_index) {
       const bool other_port =
           raw && plausible && (std::uint16_t{d.data[2]} << 8 | d.data[3]) != options_.sctp_port;
       // Captured before the engine sees it: it decrypts protected packets in place.
-      if (pcap_ && !other_port) capture_received(socket, d);
+      if ((pcap_ || options_.packet_observer) && !other_port) capture_received(socket, d, t);
       if (!plausible) {
         ++counters_.implausible_dropped;
         continue;
@@ -582,7 +588,7 @@ bool Runtime::send_pending() {
     counters_.datagrams_out += after.datagrams_sent - before.datagrams_sent;
     counters_.send_dropped += after.send_dropped - before.send_dropped;
     counters_.gso_buffers_out += after.gso_buffers_sent - before.gso_buffers_sent;
-    if (pcap_) {
+    if (pcap_ || options_.packet_observer) {
       for (std::size_t i = 0; i < result.consumed; ++i) {
         capture_sent(socket, pending_[pending_sent_ + i]);
       }
@@ -689,13 +695,19 @@ void Runtime::flush() {
   flush_capture();
 }
 
-void Runtime::capture_received(const TransportSocket& socket, const net::ReceivedDatagram& d) {
+void Runtime::capture_received(const TransportSocket& socket, const net::ReceivedDatagram& d,
+                               TimePoint t) {
   // The destination: the address from pktinfo, else the one the socket is bound to; the port is
   // ours (raw IP has none).
   net::SocketAddress to = d.to.is_unspecified() ? socket.local_address() : d.to;
   to.set_port(local_udp_port_);
-  pcap_->write(d.from, to, socket.raw() ? CaptureEncapsulation::kIp : CaptureEncapsulation::kUdp,
-               d.data);
+  if (pcap_) {
+    pcap_->write(d.from, to, socket.raw() ? CaptureEncapsulation::kIp : CaptureEncapsulation::kUdp,
+                 d.data);
+  }
+  if (options_.packet_observer) {
+    options_.packet_observer(PacketTrace{PacketTrace::Direction::kReceived, t, d.from, to, d.data});
+  }
 }
 
 void Runtime::capture_sent(const TransportSocket& socket, const net::OutgoingDatagram& d) {
@@ -707,9 +719,13 @@ void Runtime::capture_sent(const TransportSocket& socket, const net::OutgoingDat
   const auto encapsulation = socket.raw() ? CaptureEncapsulation::kIp : CaptureEncapsulation::kUdp;
   // A GSO buffer is on the wire as separate datagrams of segment_size (the last may be shorter).
   const std::size_t segment = d.segment_size != 0 ? d.segment_size : d.data.size();
+  const TimePoint t = now();
   for (std::size_t offset = 0; offset < d.data.size(); offset += segment) {
-    pcap_->write(from, d.to, encapsulation,
-                 d.data.subspan(offset, std::min(segment, d.data.size() - offset)));
+    const auto packet = d.data.subspan(offset, std::min(segment, d.data.size() - offset));
+    if (pcap_) pcap_->write(from, d.to, encapsulation, packet);
+    if (options_.packet_observer) {
+      options_.packet_observer(PacketTrace{PacketTrace::Direction::kSent, t, from, d.to, packet});
+    }
   }
 }
 

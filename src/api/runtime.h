@@ -82,6 +82,18 @@ enum class Transport : std::uint8_t {
 };
 std::string_view to_string(Transport transport);
 
+// One packet as the Runtime sent or received it (RuntimeOptions::packet_observer).
+struct PacketTrace {
+  enum class Direction : std::uint8_t { kSent, kReceived };
+  Direction direction = Direction::kSent;
+  TimePoint time;           // the loop's clock (monotonic)
+  net::SocketAddress from;  // IP and UDP port (port 0 over raw IP)
+  net::SocketAddress to;
+  // From the SCTP common header on, exactly as on the wire: protected packets still encrypted,
+  // received ones not validated (an observer parses them as hostile input). Valid during the call.
+  std::span<const std::uint8_t> sctp;
+};
+
 struct RuntimeOptions {
   // How packets travel. Default UDP encapsulation: it needs no privilege and works next to a
   // kernel SCTP stack. kRawIp speaks native SCTP to any peer, but needs CAP_NET_RAW and a host
@@ -119,6 +131,10 @@ struct RuntimeOptions {
   // rest are counted in RuntimeCounters::pcap_not_captured. Default 1 GiB: hours of a busy
   // association, yet bounded on a machine left running.
   std::size_t pcap_limit_bytes = std::size_t{1} << 30;
+  // Called for every datagram sent and received, where the capture takes it (a received one
+  // before the engine sees it), on the loop thread; it must not call into the Runtime. For tools
+  // that show traffic as it happens (`sctps demo`). Empty: none, and no cost.
+  std::function<void(const PacketTrace&)> packet_observer;
 };
 
 struct RuntimeCounters {
@@ -220,6 +236,9 @@ class Runtime {
 
   bool shutdown(core::AssocId id);
   bool abort(core::AssocId id, std::string_view reason);
+  // Fresh keys now (porfiri §6.2); false if the association's key management cannot start a
+  // rekey now (none, method 0, a handshake already running). KeysRotated tells when it is done.
+  bool rekey(core::AssocId id);
 
   std::optional<core::Event> poll_event();
   std::optional<core::AssociationStats> stats(core::AssocId id) const { return engine_->stats(id); }
@@ -280,8 +299,9 @@ class Runtime {
   void fail_posted(core::AssocId id, std::vector<PostedMessage> messages, std::string reason);
   void release_posted(std::size_t bytes, std::size_t messages);
 
-  // Capture (pcap_ set): a received datagram, and the datagrams send_pending handed to the kernel.
-  void capture_received(const TransportSocket& socket, const net::ReceivedDatagram& d);
+  // Capture (pcap_ or packet_observer set): a received datagram (at `t`), and the datagrams
+  // send_pending handed to the kernel.
+  void capture_received(const TransportSocket& socket, const net::ReceivedDatagram& d, TimePoint t);
   void capture_sent(const TransportSocket& socket, const net::OutgoingDatagram& d);
   void flush_capture();
 

@@ -52,6 +52,15 @@ struct ProtectionEstablished {
   std::uint64_t epoch = 0;
 };
 
+// Fresh keys are in use (porfiri §6.2): both sides switched to `epoch` (the previous one plus
+// one); the old keys stay for a drain time for packets still in flight, then go.
+struct KeysRotated {
+  AssocId id = 0;
+  std::uint64_t epoch = 0;
+  Duration took{};  // from the first handshake message of the rekey to the switch
+  bool initiated_locally = false;
+};
+
 // The peer restarted (§5.2.2 / §5.2.4 action A): new tags, streams reset; data in flight was lost.
 struct AssociationRestarted {
   AssocId id = 0;
@@ -96,6 +105,6 @@ struct SendBufferAvailable {
 
 using Event =
     std::variant<AssociationUp, AssociationRestarted, AssociationDown, MessageReceived, SendFailed,
-                 PathChanged, PeerError, SendBufferAvailable, ProtectionEstablished>;
+                 PathChanged, PeerError, SendBufferAvailable, ProtectionEstablished, KeysRotated>;
 
 }  // namespace sctps::core

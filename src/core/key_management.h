@@ -36,6 +36,17 @@ struct KeyManagementAgreement {
   std::vector<IpAddress> peer_addresses;
   std::uint16_t peer_port = 0;
   std::uint16_t local_port = 0;
+  // How long the association keeps retransmitting before it declares the peer unreachable
+  // (T_fail: RTO.Initial doubling up to RTO.Max, Association.Max.Retrans + 1 times). Old keys are
+  // kept at least this long when the peer may still need them (porfiri §6.2.3).
+  Duration failure_time = sec(363);
+};
+
+// New keys took over (porfiri §6.2): reported once per rekey, after the first establishment.
+struct KeyTransition {
+  std::uint64_t epoch = 0;         // now used for sending
+  Duration took{};                 // from the first handshake message to the switch
+  bool initiated_locally = false;  // we sent the ClientHello
 };
 
 enum class KeyManagerState : std::uint8_t {
@@ -69,6 +80,14 @@ class KeyManager {
   virtual std::string failure() const = 0;
   // Epoch of the keys in use (3 after the first key set; draft §7.4).
   virtual std::uint64_t epoch() const = 0;
+
+  // Protected traffic moved (after seal and open): lets a method start a rekey on the volume of
+  // data protected (porfiri §6.2.1). Cheap: called for every packet.
+  virtual void on_traffic(protect::ChunkProtector& /*protector*/, TimePoint /*now*/) {}
+  // The next completed rekey not yet reported, or nullopt.
+  virtual std::optional<KeyTransition> poll_transition() { return std::nullopt; }
+  // The suite of the keys in use, once protected (nullptr before, or if the method has none).
+  virtual const protect::CipherSuite* cipher_suite() const { return nullptr; }
 };
 
 class KeyManagerFactory {

@@ -213,11 +213,14 @@ KmResult<TestCertificates> make_test_certificates(const TestCertificateOptions& 
   std::string server_san = "DNS:localhost,IP:127.0.0.1";
   if (options.server_name != "localhost" && options.server_name != "127.0.0.1")
     server_san += (server_ip ? ",IP:" : ",DNS:") + options.server_name;
-  CertSpec server_spec{options.server_name, false, "serverAuth", server_san};
+  // Both certificates serve both TLS roles: whichever side starts a rekey is its TLS client
+  // (porfiri §6.2.2 step 1), so a server's certificate also authenticates a client and vice versa.
+  CertSpec server_spec{options.server_name, false, "serverAuth,clientAuth", server_san};
   auto server = make_certificate(server_spec, server_key->get(), ca->get(), ca_key->get(), options);
   if (!server) return server.error();
 
-  CertSpec client_spec{options.client_name, false, "clientAuth", "DNS:" + options.client_name};
+  CertSpec client_spec{options.client_name, false, "clientAuth,serverAuth",
+                       "DNS:" + options.client_name};
   auto client = make_certificate(client_spec, client_key->get(), ca->get(), ca_key->get(), options);
   if (!client) return client.error();
 

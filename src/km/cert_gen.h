@@ -5,9 +5,11 @@
 //   ca.pem                 self-signed CA (basicConstraints CA:TRUE, keyCertSign); its key is not
 //                          kept, so nothing else can be issued under it
 //   server.pem, server.key subject CN=<server name>; SAN DNS:localhost, IP:127.0.0.1 and the server
-//                          name (as DNS or IP); extendedKeyUsage serverAuth
+//                          name (as DNS or IP); extendedKeyUsage serverAuth, clientAuth
 //   client.pem, client.key subject CN=<client name>; SAN DNS:<client name>; extendedKeyUsage
-//                          clientAuth
+//                          clientAuth, serverAuth
+// Both usages in both: the side that starts a rekey is the TLS client of that handshake (porfiri
+// §6.2.2), so each certificate must serve either TLS role.
 //
 // Keys are PKCS#8 PEM, unencrypted, written with mode 0600. Validity starts an hour before the
 // given time (clock skew between the machines that use them) and lasts `validity_days`. These are

@@ -37,6 +37,7 @@ class PskKeyManager final : public core::KeyManager {
   core::KeyManagerState state() const override { return state_; }
   std::string failure() const override { return failure_; }
   std::uint64_t epoch() const override { return kEpoch; }
+  const protect::CipherSuite* cipher_suite() const override { return keys_.suite; }
 
   std::uint64_t dropped_messages() const { return dropped_messages_; }
   std::uint64_t limit_warnings() const { return limit_warnings_; }

@@ -42,51 +42,73 @@ TlsKeyManager::TlsKeyManager(const core::KeyManagementAgreement& agreement,
 
 TlsKeyManager::~TlsKeyManager() = default;
 
+namespace {
+
+// A plaintext ClientHello opens the message: a handshake record (type 22) whose first handshake
+// message is client_hello (1). TLS 1.3 sends every later client message encrypted.
+bool starts_with_client_hello(wire::Bytes records) {
+  return records.size() > kTlsRecordHeaderSize && records[0] == 22 &&
+         records[kTlsRecordHeaderSize] == 1;
+}
+
+std::int64_t to_ms(Duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+}  // namespace
+
 void TlsKeyManager::fail(std::string why) {
   if (state_ == core::KeyManagerState::kFailed) return;
   // The alert that tells the peer why (§7) still goes out, if the engine sends it before ABORT.
   collect_output();
   state_ = core::KeyManagerState::kFailed;
   failure_ = std::move(why);
-  deadline_ = kTimeInfinite;
-  pending_send_.reset();
-  session_.reset();
+  hs_.reset();
+  drain_.reset();
+  retry_at_ = kTimeInfinite;
 }
 
-void TlsKeyManager::begin(TimePoint now) {
-  started_ = true;
-  deadline_ = now + config_.handshake_timeout;
-  const auto& context = role_ == TlsRole::kClient ? config_.client_context : config_.server_context;
+bool TlsKeyManager::begin(TlsRole as, std::uint64_t epoch, TimePoint now) {
+  const auto& context = as == TlsRole::kClient ? config_.client_context : config_.server_context;
   if (!context) {
-    fail(fmt::format("no TLS credentials for the key-management {} role", to_string(role_)));
-    return;
+    fail(fmt::format("no TLS credentials for the TLS {} role", to_string(as)));
+    return false;
   }
   if (!config_.unix_time) {
     fail("no wall-clock source to judge certificate validity");
-    return;
+    return false;
   }
   TlsSessionOptions options;
+  // The peer is judged by the policy of its negotiated role in every handshake, and from the
+  // second one on must keep the identity the first one proved (§3.3).
   options.peer = role_ == TlsRole::kClient ? config_.peer_when_client : config_.peer_when_server;
   options.unix_time = config_.unix_time(now);
+  options.previous_identity = peer_;
   auto session = TlsSession::create(context, std::move(options));
   if (!session) {
-    fail("cannot start the TLS handshake: " + session.error().message);
-    return;
+    fail(fmt::format("cannot start the TLS handshake for epoch {}: {}", epoch,
+                     session.error().message));
+    return false;
   }
-  session_.emplace(std::move(session.value()));
-  collect_output();  // the client's ClientHello (§6.1 step 4)
+  const bool initial = epoch == kInitialEpoch;
+  hs_.emplace(Handshake{std::move(session.value()), epoch, as, now,
+                        now + (initial ? config_.handshake_timeout : config_.rekey_timeout), false,
+                        std::nullopt});
+  collect_output();  // a client's ClientHello (§6.1 step 4, §6.2.2 step 1)
+  return true;
 }
 
 void TlsKeyManager::start(protect::ChunkProtector&, TimePoint now) {
   if (started_ || state_ != core::KeyManagerState::kPending) return;
-  begin(now);
+  started_ = true;
+  begin(role_, kInitialEpoch, now);
 }
 
 void TlsKeyManager::collect_output() {
-  if (!session_ || session_->pending_output() == 0) return;
+  if (!hs_ || hs_->session.pending_output() == 0) return;
   std::vector<std::uint8_t> message;
-  message.push_back(km_header(KmMessageType::kTlsRecords, kInitialEpoch));
-  session_->append_output(message);
+  message.push_back(km_header(KmMessageType::kTlsRecords, hs_->epoch));
+  hs_->session.append_output(message);
   if (message.size() > 1) outbox_.push_back(std::move(message));
 }
 
@@ -98,148 +120,354 @@ std::optional<std::vector<std::uint8_t>> TlsKeyManager::poll_message() {
   return m;
 }
 
+std::optional<core::KeyTransition> TlsKeyManager::poll_transition() {
+  if (transitions_.empty()) return std::nullopt;
+  const core::KeyTransition t = transitions_.front();
+  transitions_.pop_front();
+  return t;
+}
+
+std::optional<std::uint64_t> TlsKeyManager::draining_epoch() const {
+  if (!drain_) return std::nullopt;
+  return drain_->epoch;
+}
+
 void TlsKeyManager::on_message(std::span<const std::uint8_t> bytes, bool is_protected,
                                protect::ChunkProtector& protector, TimePoint now) {
-  if (state_ != core::KeyManagerState::kPending) {
-    // Protected: only the peer's close_notify can still come (we freed the session); failed:
-    // nothing matters any more.
+  if (state_ == core::KeyManagerState::kFailed) {
     drop();
     return;
   }
   const KmParseResult parsed = parse_km_message(bytes);
-  if (!parsed.ok() || parsed.message.epoch != KmMessage::epoch_bits(kInitialEpoch)) {
+  if (!parsed.ok()) {
     drop();
     return;
   }
-  if (!started_) begin(now);  // the engine starts us first; a message before is still usable
-  if (state_ != core::KeyManagerState::kPending) return;
-  if (parsed.message.type == KmMessageType::kTlsRecords) {
-    if (!session_) {
-      drop();
-      return;
-    }
-    handle_records(parsed.message.tls_records, protector);
+  if (state_ == core::KeyManagerState::kPending) {
+    on_initial_message(parsed.message, is_protected, protector, now);
+    return;
+  }
+  // Once protected, the engine hands us only what arrived inside DTLS chunks (§6.2.2 step 1).
+  if (!is_protected) {
+    drop();
+    return;
+  }
+  on_rekey_message(parsed.message, protector, now);
+}
+
+void TlsKeyManager::on_initial_message(const KmMessage& message, bool is_protected,
+                                       protect::ChunkProtector& protector, TimePoint now) {
+  if (message.epoch != KmMessage::epoch_bits(kInitialEpoch)) {
+    drop();
+    return;
+  }
+  // The engine starts us first; a message before is still usable.
+  if (!started_) start(protector, now);
+  if (!hs_) return;  // failed to begin
+  if (message.type == KmMessageType::kTlsRecords) {
+    handle_records(message.tls_records, protector, now);
     return;
   }
   // Protection Established (§4.1.1): only the server sends it, only after it installed its keys,
   // so it arrives protected and after our handshake completed. Anything else is not it.
-  if (role_ != TlsRole::kClient || !is_protected || !receive_installed_) {
+  if (hs_->role != TlsRole::kClient || !is_protected || !hs_->receive_installed) {
     drop();
     return;
   }
-  on_protection_established(protector);
+  on_protection_established(protector, now);
 }
 
-void TlsKeyManager::handle_records(wire::Bytes records, protect::ChunkProtector& protector) {
-  session_->handle_input(records);
+void TlsKeyManager::on_rekey_message(const KmMessage& message, protect::ChunkProtector& protector,
+                                     TimePoint now) {
+  const bool records = message.type == KmMessageType::kTlsRecords;
+  const bool hello = records && starts_with_client_hello(message.tls_records);
+  if (hs_ && message.epoch == KmMessage::epoch_bits(hs_->epoch)) {
+    if (!records) {
+      if (hs_->role == TlsRole::kClient && hs_->receive_installed) {
+        on_protection_established(protector, now);
+      } else {
+        drop();
+      }
+      return;
+    }
+    if (hello && hs_->role == TlsRole::kClient && !hs_->receive_installed) {
+      // Both sides started (§6.2.4): the negotiated client's ClientHello is the one processed.
+      ++collisions_;
+      if (role_ == TlsRole::kClient) {
+        drop();  // ours wins; the peer drops its own attempt and answers ours
+        return;
+      }
+      hs_.reset();
+      serve_client_hello(message.tls_records, protector, now);
+      return;
+    }
+    if (hello && hs_->role == TlsRole::kServer) {
+      // The peer gave up its attempt (timeout) and tries again with the same epoch.
+      hs_.reset();
+      serve_client_hello(message.tls_records, protector, now);
+      return;
+    }
+    handle_records(message.tls_records, protector, now);
+    return;
+  }
+  if (!hs_ && hello && message.epoch == KmMessage::epoch_bits(epoch_ + 1)) {
+    serve_client_hello(message.tls_records, protector, now);  // YOUNG or OLD → REMOTE AGED
+    return;
+  }
+  if (records && message.epoch == KmMessage::epoch_bits(epoch_)) {
+    ++late_messages_;  // the close_notify of the handshake that made the current keys
+    return;
+  }
+  drop();
+}
+
+void TlsKeyManager::serve_client_hello(wire::Bytes records, protect::ChunkProtector& protector,
+                                       TimePoint now) {
+  flush_old_keys(protector);
+  retry_at_ = kTimeInfinite;  // the peer's rekey makes ours unnecessary
+  if (!begin(TlsRole::kServer, epoch_ + 1, now)) return;
+  handle_records(records, protector, now);
+}
+
+void TlsKeyManager::handle_records(wire::Bytes records, protect::ChunkProtector& protector,
+                                   TimePoint now) {
+  hs_->session.handle_input(records);
   collect_output();
-  if (session_->failed()) {
-    fail(session_->error());
+  if (hs_->session.failed()) {
+    fail(hs_->epoch == kInitialEpoch
+             ? hs_->session.error()
+             : fmt::format("rekey to epoch {}: {}", hs_->epoch, hs_->session.error()));
     return;
   }
   // The client keeps its session after completion: the server may still reject our certificate
   // (its alert arrives here) until Protection Established.
-  if (session_->complete() && !receive_installed_) on_handshake_complete(protector);
+  if (hs_->session.complete() && !hs_->receive_installed) on_handshake_complete(protector, now);
 }
 
 bool TlsKeyManager::install(protect::ChunkProtector& protector, bool send, bool restart,
-                            const protect::KeyMaterial& material) {
-  const protect::KeyStatus s =
-      send ? protector.establish_send_key(restart, kInitialEpoch, material)
-           : protector.establish_receive_key(restart, kInitialEpoch, material);
+                            std::uint64_t epoch, const protect::KeyMaterial& material) {
+  const protect::KeyStatus s = send ? protector.establish_send_key(restart, epoch, material)
+                                    : protector.establish_receive_key(restart, epoch, material);
   if (s == protect::KeyStatus::kOk) return true;
   fail(fmt::format("installing the {} {}key of epoch {}: {}", send ? "send" : "receive",
-                   restart ? "restart " : "", kInitialEpoch, protect::to_string(s)));
+                   restart ? "restart " : "", epoch, protect::to_string(s)));
   return false;
 }
 
-void TlsKeyManager::on_handshake_complete(protect::ChunkProtector& protector) {
-  suite_ = session_->cipher_suite();
-  peer_ = session_->peer_identity();
-  auto exported = export_keys(*session_, agreement_.downgrade_data, agreement_.restart);
+void TlsKeyManager::on_handshake_complete(protect::ChunkProtector& protector, TimePoint now) {
+  Handshake& hs = *hs_;
+  auto exported = export_keys(hs.session, agreement_.downgrade_data, agreement_.restart);
   if (!exported) {
-    fail("exporting the keys: " + exported.error().message);
+    fail(fmt::format("exporting the keys of epoch {}: {}", hs.epoch, exported.error().message));
     return;
   }
+  suite_ = hs.session.cipher_suite();
+  peer_ = hs.session.peer_identity();
   ExportedKeys& keys = exported.value();
   const bool with_restart = keys.client_restart.has_value() && keys.server_restart.has_value();
-  receive_installed_ = true;
-  if (role_ == TlsRole::kClient) {
-    // Step 7 (reading #4): receive with the server's keys now; our send keys wait for the
-    // server's Protection Established, since the server cannot open our packets before it has
-    // verified our Finished.
-    if (!install(protector, false, false, keys.server_primary)) return;
-    if (with_restart && !install(protector, false, true, *keys.server_restart)) return;
-    pending_send_.emplace(std::move(keys));
+  hs.receive_installed = true;
+  if (hs.role == TlsRole::kClient) {
+    // §6.1 step 7 (reading #4) and §6.2.2 step 4: receive with the server's keys now; our send
+    // keys wait for Protection Established, since the server cannot open packets under them
+    // before it has verified our Finished.
+    if (!install(protector, false, false, hs.epoch, keys.server_primary)) return;
+    if (with_restart && !install(protector, false, true, hs.epoch, *keys.server_restart)) return;
+    hs.pending_send.emplace(std::move(keys));
     return;
   }
-  // Steps 9-11. The primary send key is installed before the restart one: installing a restart
-  // send key while no key is selected would select it (chunk_protector.h).
-  if (!install(protector, false, false, keys.client_primary)) return;
-  if (!install(protector, true, false, keys.server_primary)) return;
+  // §6.1 steps 9-11, §6.2.2 step 6. The primary send key goes in before the restart one:
+  // installing a restart send key while no key is selected would select it (chunk_protector.h).
+  if (!install(protector, false, false, hs.epoch, keys.client_primary)) return;
+  if (!install(protector, true, false, hs.epoch, keys.server_primary)) return;
   if (with_restart) {
-    if (!install(protector, false, true, *keys.client_restart)) return;
-    if (!install(protector, true, true, *keys.server_restart)) return;
+    if (!install(protector, false, true, hs.epoch, *keys.client_restart)) return;
+    if (!install(protector, true, true, hs.epoch, *keys.server_restart)) return;
   }
-  finish_installation(protector);
+  switch_keys(protector, now);
 }
 
-void TlsKeyManager::on_protection_established(protect::ChunkProtector& protector) {
-  ExportedKeys keys = std::move(*pending_send_);
-  pending_send_.reset();
-  if (!install(protector, true, false, keys.client_primary)) return;
+void TlsKeyManager::on_protection_established(protect::ChunkProtector& protector, TimePoint now) {
+  Handshake& hs = *hs_;
+  ExportedKeys keys = std::move(*hs.pending_send);
+  hs.pending_send.reset();
+  if (!install(protector, true, false, hs.epoch, keys.client_primary)) return;
   if (keys.client_restart && keys.server_restart &&
-      !install(protector, true, true, *keys.client_restart)) {
+      !install(protector, true, true, hs.epoch, *keys.client_restart)) {
     return;
   }
-  finish_installation(protector);
+  switch_keys(protector, now);
 }
 
-void TlsKeyManager::finish_installation(protect::ChunkProtector& protector) {
-  const protect::KeyStatus s = protector.set_send_key(false, kInitialEpoch);
+void TlsKeyManager::switch_keys(protect::ChunkProtector& protector, TimePoint now) {
+  Handshake& hs = *hs_;
+  const protect::KeyStatus s = protector.set_send_key(false, hs.epoch);
   if (s != protect::KeyStatus::kOk) {
-    fail(fmt::format("selecting the send key of epoch {}: {}", kInitialEpoch,
-                     protect::to_string(s)));
+    fail(fmt::format("selecting the send key of epoch {}: {}", hs.epoch, protect::to_string(s)));
     return;
   }
-  protector.require_protection();
-  if (role_ == TlsRole::kServer) {
+  const bool initial = hs.epoch == kInitialEpoch;
+  if (initial) protector.require_protection();
+  if (hs.role == TlsRole::kServer) {
     std::vector<std::uint8_t> message;
-    encode_protection_established(kInitialEpoch, message);
+    encode_protection_established(hs.epoch, message);
     outbox_.push_back(std::move(message));
   }
   // §6.1: the TLS connection has done its work; close_notify goes out and the session (with its
   // secrets) is freed.
-  session_->close();
+  hs.session.close();
   collect_output();
-  session_.reset();
+  if (!initial) {
+    // §6.2.3: the client learnt from Protection Established that the server switched; the server
+    // learns it from the first packet the new keys open (on_traffic).
+    const bool confirmed = hs.role == TlsRole::kClient;
+    const Duration drain = config_.drain_time.value_or(
+        confirmed ? kConfirmedDrain : std::max(kConfirmedDrain, agreement_.failure_time));
+    drain_ = Drain{epoch_, now + drain, confirmed};
+    ++rekeys_;
+    transitions_.push_back(
+        core::KeyTransition{hs.epoch, now - hs.started, hs.role == TlsRole::kClient});
+  }
+  epoch_ = hs.epoch;
+  keys_since_ = now;
+  const protect::ProtectionStats& stats = protector.stats();
+  bytes_at_switch_ = stats.sent_protected_bytes + stats.recv_protected_bytes;
+  attempts_failed_ = 0;
+  hs_.reset();
   state_ = core::KeyManagerState::kProtected;
-  deadline_ = kTimeInfinite;
 }
 
-void TlsKeyManager::on_limit(const protect::KeyLimitEvent& event, protect::ChunkProtector&,
-                             TimePoint) {
-  if (event.level != protect::LimitLevel::kReached) return;
-  fail(
-      fmt::format("{} key of epoch {} reached its AEAD limit (RFC 9147 §4.5.3) and rekeying is not "
-                  "implemented yet",
-                  event.direction == protect::KeyLimitEvent::Direction::kSend ? "send" : "receive",
-                  event.key.epoch));
+void TlsKeyManager::flush_old_keys(protect::ChunkProtector& protector) {
+  if (!drain_) return;
+  // Directions that were never installed (no restart keys) answer kNotInstalled: nothing to do.
+  for (const bool restart : {false, true}) {
+    protector.destroy_send_key(restart, drain_->epoch);
+    protector.destroy_receive_key(restart, drain_->epoch);
+  }
+  drain_.reset();
 }
 
-bool TlsKeyManager::rekey(protect::ChunkProtector&, TimePoint) {
-  return false;  // §6.2 comes later
+bool TlsKeyManager::start_rekey(protect::ChunkProtector& protector, TimePoint now) {
+  if (!protected_state() || hs_) return false;
+  flush_old_keys(protector);  // §6.2.5: an aging event in OLD behaves as in YOUNG
+  retry_at_ = kTimeInfinite;
+  return begin(TlsRole::kClient, epoch_ + 1, now);
 }
 
-void TlsKeyManager::advance_time(protect::ChunkProtector&, TimePoint now) {
-  if (state_ != core::KeyManagerState::kPending || now < deadline_) return;
-  const char* waiting = role_ == TlsRole::kServer ? "the client's handshake messages"
-                        : receive_installed_      ? "Protection Established from the server"
-                                                  : "the server's handshake messages";
-  fail(fmt::format(
-      "TLS handshake timeout: not protected {} ms after the start ({} waiting for {})",
-      std::chrono::duration_cast<std::chrono::milliseconds>(config_.handshake_timeout).count(),
-      to_string(role_), waiting));
+bool TlsKeyManager::rekey(protect::ChunkProtector& protector, TimePoint now) {
+  return start_rekey(protector, now);
+}
+
+void TlsKeyManager::on_limit(const protect::KeyLimitEvent& event,
+                             protect::ChunkProtector& protector, TimePoint now) {
+  if (!protected_state() || event.key.restart || event.key.epoch != epoch_) return;
+  if (hs_) return;  // new keys are on their way
+  if (start_rekey(protector, now)) return;
+  if (event.level == protect::LimitLevel::kReached && state_ != core::KeyManagerState::kFailed) {
+    fail(fmt::format(
+        "{} key of epoch {} reached its AEAD limit (RFC 9147 §4.5.3) and no rekey "
+        "could start",
+        event.direction == protect::KeyLimitEvent::Direction::kSend ? "send" : "receive",
+        event.key.epoch));
+  }
+}
+
+bool TlsKeyManager::rekey_due(const protect::ChunkProtector& protector, TimePoint now) const {
+  if (config_.rekey_interval > Duration::zero() && now >= keys_since_ + config_.rekey_interval) {
+    return true;
+  }
+  if (config_.rekey_bytes > 0) {
+    const protect::ProtectionStats& stats = protector.stats();
+    if (stats.sent_protected_bytes + stats.recv_protected_bytes - bytes_at_switch_ >=
+        config_.rekey_bytes) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void TlsKeyManager::on_traffic(protect::ChunkProtector& protector, TimePoint now) {
+  if (!protected_state()) return;
+  if (drain_ && !drain_->confirmed && !config_.drain_time) {
+    const auto tried = protector.decryptions(false, epoch_);
+    const auto failed = protector.failed_decryptions(false, epoch_);
+    if (tried && failed && *tried > *failed) {
+      drain_->confirmed = true;
+      drain_->until = std::min(drain_->until, now + kConfirmedDrain);
+    }
+  }
+  if (!hs_ && retry_at_ == kTimeInfinite && config_.rekey_bytes > 0 && rekey_due(protector, now)) {
+    start_rekey(protector, now);
+  }
+}
+
+void TlsKeyManager::on_rekey_timeout(protect::ChunkProtector& protector, TimePoint now) {
+  Handshake& hs = *hs_;
+  const std::uint64_t epoch = hs.epoch;
+  if (hs.role == TlsRole::kServer) {
+    hs_.reset();  // the peer's attempt; it retries or gives up itself
+    return;
+  }
+  if (hs.receive_installed) {
+    fail(fmt::format(
+        "rekey to epoch {}: no Protection Established within {} ms; the peer may already send "
+        "with the new keys, so the rekey cannot be tried again",
+        epoch, to_ms(config_.rekey_timeout)));
+    return;
+  }
+  ++attempts_failed_;
+  const bool exhausted =
+      protector.send_limit_level(false, epoch_) == protect::LimitLevel::kReached ||
+      protector.receive_limit_level(false, epoch_) == protect::LimitLevel::kReached;
+  if (attempts_failed_ >= config_.rekey_attempts || exhausted) {
+    fail(fmt::format("rekey to epoch {}: no answer from the peer in {} attempt(s) of {} ms{}",
+                     epoch, attempts_failed_, to_ms(config_.rekey_timeout),
+                     exhausted ? " and the current keys reached their AEAD limit" : ""));
+    return;
+  }
+  // §7: retry while the current keys may still be used.
+  hs_.reset();
+  ++rekey_retries_;
+  retry_at_ = now + config_.rekey_retry_delay;
+}
+
+void TlsKeyManager::advance_time(protect::ChunkProtector& protector, TimePoint now) {
+  if (state_ == core::KeyManagerState::kFailed) return;
+  if (state_ == core::KeyManagerState::kPending) {
+    if (!hs_ || now < hs_->deadline) return;
+    const char* waiting = hs_->role == TlsRole::kServer ? "the client's handshake messages"
+                          : hs_->receive_installed      ? "Protection Established from the server"
+                                                        : "the server's handshake messages";
+    fail(fmt::format(
+        "TLS handshake timeout: not protected {} ms after the start ({} waiting for {})",
+        to_ms(config_.handshake_timeout), to_string(role_), waiting));
+    return;
+  }
+  if (drain_ && now >= drain_->until) flush_old_keys(protector);
+  if (hs_) {
+    if (now >= hs_->deadline) on_rekey_timeout(protector, now);
+    return;
+  }
+  if (retry_at_ != kTimeInfinite) {
+    if (now >= retry_at_) start_rekey(protector, now);
+    return;
+  }
+  if (rekey_due(protector, now)) start_rekey(protector, now);
+}
+
+TimePoint TlsKeyManager::next_deadline() const {
+  if (state_ == core::KeyManagerState::kFailed) return kTimeInfinite;
+  TimePoint next = kTimeInfinite;
+  if (hs_) next = hs_->deadline;
+  if (state_ != core::KeyManagerState::kProtected) return next;
+  if (drain_) next = std::min(next, drain_->until);
+  if (!hs_) {
+    if (retry_at_ != kTimeInfinite) {
+      next = std::min(next, retry_at_);
+    } else if (config_.rekey_interval > Duration::zero()) {
+      next = std::min(next, keys_since_ + config_.rekey_interval);
+    }
+  }
+  return next;
 }
 
 std::unique_ptr<core::KeyManager> TlsKeyManagerFactory::create(

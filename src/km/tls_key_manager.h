@@ -1,32 +1,43 @@
-// Key-management method 192, TLS 1.3 (draft-porfiri-tsvwg-sctp-dtls-handshake), initial
-// establishment (§6.1) as a core::KeyManager: a TLS 1.3 handshake carried in key-management
-// messages (km_message.h, PPID 4242, stream 0), keys derived with the exporter (key_export.h) and
-// installed in the DTLS chunk protector for epoch 3 (§5.4).
+// Key-management method 192, TLS 1.3 (draft-porfiri-tsvwg-sctp-dtls-handshake) as a
+// core::KeyManager: TLS 1.3 handshakes carried in key-management messages (km_message.h, PPID 4242,
+// stream 0), keys derived with the exporter (key_export.h) and installed in the DTLS chunk
+// protector, first for epoch 3 (§5.4, §6.1), then for each rekey the previous epoch plus one
+// (§6.2).
 //
-// Order of installation (§6.1, with our reading #4 of shared/specs/README.md):
-//   client (key-management role, not necessarily the SCTP initiator):
-//     start          create the TLS session and send its ClientHello
-//     TLS complete   (the server's flight verified, our Finished sent) export every key and install
-//                    the receive keys (the server's write keys; restart ones too when agreed); the
-//                    send keys stay with us, not yet in the protector (step 7)
-//     Protection     install the send keys, select the primary one, require protection, close the
-//     Established    TLS connection: kProtected (step 12)
-//   server:
-//     start          create the TLS session and wait for the ClientHello
-//     TLS complete   (the client's Finished verified) export and install both directions, select
-//     the
-//                    send key, require protection, send Protection Established, close the TLS
-//                    connection: kProtected (steps 9-11)
-// Every message of the initial handshake carries epoch 3, the DKC it creates (§4).
+// Initial establishment (§6.1, with our reading #4 of shared/specs/README.md), TLS roles = the
+// negotiated key-management roles:
+//   client: start → ClientHello; TLS complete (server's flight verified, our Finished sent) →
+//     install the receive keys (the server's write keys; restart ones too when agreed), keep the
+//     send keys (step 7); Protection Established → install the send keys, select them, require
+//     protection, close the TLS connection: kProtected (step 12).
+//   server: TLS complete (client's Finished verified) → install both directions, select the send
+//     key, require protection, send Protection Established, close the TLS connection (steps 9-11).
 //
-// Failures end the association (§7): a TLS failure (bad certificate, alert from the peer), the
-// handshake not finished within `handshake_timeout`, or the protector refusing a key. failure()
-// then tells why, with the TLS reason. Messages a receiver cannot use — malformed, of an unknown
-// control type, for another epoch, arriving in a state that does not expect them, or TLS records
-// after our TLS connection was closed (the peer's close_notify) — are dropped and counted
-// (dropped_messages()), never fatal: the handshake decides by its own checks and its timeout.
+// Rekeying (§6.2) runs the same handshake inside the protected association with epoch N+1; the
+// side that starts it is the TLS client of that handshake, whatever its negotiated role. Triggers
+// (§3.4, §6.2.1): rekey() from the application, `rekey_interval` after the current keys took over,
+// `rekey_bytes` protected under them, or the protector's warning that a current key approaches its
+// AEAD limit. Both sides may start at once (§6.2.4): the ClientHello of the negotiated client wins,
+// the negotiated server drops its own attempt and serves the peer's. States (§6.2.5): YOUNG = no
+// handshake and no old keys; LOCAL/REMOTE AGED = our/the peer's handshake runs (old keys in use);
+// LOCAL/REMOTE OLD = switched, old keys draining. A new handshake removes draining keys at once
+// ("the flush timer is cleared"), so at most two primary epochs exist.
 //
-// Not yet: rekeying (§6.2; rekey() returns false) and the protected restart (§6.3).
+// Drain (§6.2.3): the old epoch's keys are destroyed `drain_time` after the switch; by default
+// 120 s once the peer is known to use the new keys (the client knows it from Protection
+// Established; the server from the first packet the new keys open), otherwise T_fail.
+//
+// Failures (§7) end the association, with failure() telling why: a TLS failure (bad certificate,
+// an identity other than the first handshake's, an alert from the peer), the initial handshake not
+// done within `handshake_timeout`, or the protector refusing a key. A rekey that times out before
+// the server's flight arrived is retried (`rekey_attempts` in all, `rekey_retry_delay` apart) while
+// the current keys are within their limits; one that times out after we installed the new receive
+// keys cannot be retried (the peer may use them already) and ends the association. A TLS failure
+// in a rekey is not retried: it comes from the credentials or an attacker, which a retry does not
+// cure. Messages a receiver cannot use — malformed, of an unknown control type, for another epoch,
+// arriving in a state that does not expect them — are dropped and counted (dropped_messages());
+// TLS records of a handshake already finished (the peer's close_notify) are counted apart
+// (late_messages()).
 #pragma once
 
 #include <cstdint>
@@ -73,6 +84,17 @@ struct TlsKeyManagerConfig {
   // Wall clock for certificate validity. Required.
   UnixTimeSource unix_time;
 
+  // Rekeying policy (§3.4: at least every hour and every 100 GB). Zero disables a trigger.
+  Duration rekey_interval = sec(3600);             // since the current keys took over
+  std::uint64_t rekey_bytes = 100'000'000'000ULL;  // protected both ways under the current keys
+  // How long old keys stay after a switch (§6.2.3). Unset: 120 s from when the peer is known to
+  // use the new keys, otherwise the association's T_fail.
+  std::optional<Duration> drain_time;
+  // A rekey not finished in this time is given up (and retried, see the file comment).
+  Duration rekey_timeout = sec(10);
+  int rekey_attempts = 3;
+  Duration rekey_retry_delay = sec(1);
+
   // Both contexts from one set of credentials (an endpoint that may take either role), offering
   // `cipher_suites` (TLS 1.3 ids, preferred first; empty: every suite the protector supports).
   static KmResult<TlsKeyManagerConfig> from_credentials(
@@ -83,6 +105,8 @@ class TlsKeyManager final : public core::KeyManager {
  public:
   // The first DKC of an association (§5.4).
   static constexpr std::uint64_t kInitialEpoch = 3;
+  // Drain time once the peer is known to use the new keys (§6.2.3: one MSL).
+  static constexpr Duration kConfirmedDrain = sec(120);
 
   // `config` must outlive the manager (the factory owns it).
   TlsKeyManager(const core::KeyManagementAgreement& agreement, const TlsKeyManagerConfig& config);
@@ -95,35 +119,70 @@ class TlsKeyManager final : public core::KeyManager {
                   protect::ChunkProtector& protector, TimePoint now) override;
   void on_limit(const protect::KeyLimitEvent& event, protect::ChunkProtector& protector,
                 TimePoint now) override;
-  // Rekeying (§6.2) is not implemented yet: always false.
+  // Starts a rekey as its TLS client; false unless protected with no handshake running.
   bool rekey(protect::ChunkProtector& protector, TimePoint now) override;
   void advance_time(protect::ChunkProtector& protector, TimePoint now) override;
-  TimePoint next_deadline() const override { return deadline_; }
+  TimePoint next_deadline() const override;
   std::optional<std::vector<std::uint8_t>> poll_message() override;
   core::KeyManagerState state() const override { return state_; }
   std::string failure() const override { return failure_; }
-  // 3 once protected, 0 before.
-  std::uint64_t epoch() const override {
-    return state_ == core::KeyManagerState::kProtected ? kInitialEpoch : 0;
-  }
+  // The epoch of the send keys: 3 once protected, 0 before.
+  std::uint64_t epoch() const override { return epoch_; }
+  void on_traffic(protect::ChunkProtector& protector, TimePoint now) override;
+  std::optional<core::KeyTransition> poll_transition() override;
+  const protect::CipherSuite* cipher_suite() const override { return suite_; }
 
-  TlsRole role() const { return role_; }
-  // Messages dropped without effect (see the file comment).
+  TlsRole role() const { return role_; }  // negotiated key-management role
+  // Whether a handshake runs (initial or rekey), and the epoch of the keys still draining.
+  bool handshaking() const { return hs_.has_value(); }
+  std::optional<std::uint64_t> draining_epoch() const;
+  std::uint64_t rekeys() const { return rekeys_; }
+  std::uint64_t rekey_retries() const { return rekey_retries_; }
+  // Messages dropped without effect, and late TLS records of finished handshakes (file comment).
   std::uint64_t dropped_messages() const { return dropped_messages_; }
+  std::uint64_t late_messages() const { return late_messages_; }
+  // Our ClientHellos that lost a simultaneous start (§6.2.4), and the peer's we dropped for it.
+  std::uint64_t collisions() const { return collisions_; }
   // Messages this manager handed to the engine.
   std::uint64_t messages_sent() const { return messages_sent_; }
-  // After completion: the negotiated suite and the authenticated peer.
-  const protect::CipherSuite* cipher_suite() const { return suite_; }
+  // After the first completion: the authenticated peer (its identity may not change).
   const std::optional<PeerIdentity>& peer_identity() const { return peer_; }
 
  private:
-  void begin(TimePoint now);
-  void handle_records(wire::Bytes records, protect::ChunkProtector& protector);
-  void on_handshake_complete(protect::ChunkProtector& protector);
-  void on_protection_established(protect::ChunkProtector& protector);
-  bool install(protect::ChunkProtector& protector, bool send, bool restart,
+  // One TLS handshake: the initial one or a rekey (epoch = the DKC it creates).
+  struct Handshake {
+    TlsSession session;
+    std::uint64_t epoch = 0;
+    TlsRole role = TlsRole::kClient;  // our TLS role in this handshake
+    TimePoint started;
+    TimePoint deadline;
+    bool receive_installed = false;  // client: the server's keys are in (step 4 / step 7)
+    // The client's send keys until Protection Established; wiped when installed or dropped.
+    std::optional<ExportedKeys> pending_send;
+  };
+  struct Drain {
+    std::uint64_t epoch = 0;
+    TimePoint until;
+    bool confirmed = false;  // the peer is known to use the new keys
+  };
+
+  bool protected_state() const { return state_ == core::KeyManagerState::kProtected; }
+  bool begin(TlsRole as, std::uint64_t epoch, TimePoint now);
+  bool start_rekey(protect::ChunkProtector& protector, TimePoint now);
+  void serve_client_hello(wire::Bytes records, protect::ChunkProtector& protector, TimePoint now);
+  void on_initial_message(const KmMessage& message, bool is_protected,
+                          protect::ChunkProtector& protector, TimePoint now);
+  void on_rekey_message(const KmMessage& message, protect::ChunkProtector& protector,
+                        TimePoint now);
+  void handle_records(wire::Bytes records, protect::ChunkProtector& protector, TimePoint now);
+  void on_handshake_complete(protect::ChunkProtector& protector, TimePoint now);
+  void on_protection_established(protect::ChunkProtector& protector, TimePoint now);
+  bool install(protect::ChunkProtector& protector, bool send, bool restart, std::uint64_t epoch,
                const protect::KeyMaterial& material);
-  void finish_installation(protect::ChunkProtector& protector);
+  void switch_keys(protect::ChunkProtector& protector, TimePoint now);
+  void on_rekey_timeout(protect::ChunkProtector& protector, TimePoint now);
+  void flush_old_keys(protect::ChunkProtector& protector);
+  bool rekey_due(const protect::ChunkProtector& protector, TimePoint now) const;
   void collect_output();
   void fail(std::string why);
   void drop() { ++dropped_messages_; }
@@ -134,16 +193,22 @@ class TlsKeyManager final : public core::KeyManager {
   core::KeyManagerState state_ = core::KeyManagerState::kPending;
   std::string failure_;
   bool started_ = false;
-  TimePoint deadline_ = kTimeInfinite;
-  std::optional<TlsSession> session_;
-  // The client's send keys between TLS completion and Protection Established (step 12); wiped
-  // when installed or when the manager goes.
-  std::optional<ExportedKeys> pending_send_;
-  bool receive_installed_ = false;  // client: step 7 done
+  std::optional<Handshake> hs_;
+  std::uint64_t epoch_ = 0;
+  std::optional<Drain> drain_;
+  TimePoint keys_since_;               // when the current keys took over
+  std::uint64_t bytes_at_switch_ = 0;  // protector bytes (both ways) at that moment
+  int attempts_failed_ = 0;            // consecutive rekey timeouts
+  TimePoint retry_at_ = kTimeInfinite;
   std::deque<std::vector<std::uint8_t>> outbox_;
+  std::deque<core::KeyTransition> transitions_;
   const protect::CipherSuite* suite_ = nullptr;
   std::optional<PeerIdentity> peer_;
+  std::uint64_t rekeys_ = 0;
+  std::uint64_t rekey_retries_ = 0;
   std::uint64_t dropped_messages_ = 0;
+  std::uint64_t late_messages_ = 0;
+  std::uint64_t collisions_ = 0;
   std::uint64_t messages_sent_ = 0;
 };
 

@@ -157,6 +157,7 @@ SealResult ChunkProtector::seal(wire::MutableBytes packet, std::size_t packet_le
   wire::write_sctp_checksum(packet.first(total));
 
   ++stats_.sent_protected;
+  stats_.sent_protected_bytes += chunks_len;
   result.length = total;
   result.key = id;
   result.sequence = sequence;
@@ -233,6 +234,7 @@ OpenResult ChunkProtector::open(wire::MutableBytes packet) {
   }
 
   ++stats_.recv_protected;
+  stats_.recv_protected_bytes += type_at;
   OpenResult r;
   r.chunks = *region;
   r.key = ctx->id();

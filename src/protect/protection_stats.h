@@ -35,6 +35,8 @@ struct ProtectionStats {
   std::uint64_t sent_protected = 0;       // DTLS chunks sealed
   // Ours.
   std::uint64_t seal_failures = 0;
+  std::uint64_t sent_protected_bytes = 0;  // plaintext chunk bytes sealed
+  std::uint64_t recv_protected_bytes = 0;  // plaintext chunk bytes opened
   std::array<std::uint64_t, kDropReasonCount> dropped{};
 
   std::uint64_t dropped_for(DropReason reason) const {

@@ -154,6 +154,8 @@ class Association {
   void shutdown(TimePoint now);
   void abort(std::string_view reason, TimePoint now);
   bool rekey(TimePoint now);
+  // T_fail of this association's options (porfiri §6.2.3).
+  Duration failure_time() const;
   // The DTLS chunk negotiation (kDisabled until known) and the protection operator (if agreed).
   const NegotiationResult& dtls() const { return dtls_; }
   bool dtls_negotiated() const { return dtls_known_; }

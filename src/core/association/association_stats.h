@@ -53,10 +53,12 @@ struct AssociationStats {
   std::uint64_t dropped_protected_without_keys = 0;  // DTLS chunk before negotiation agreed on it
   std::uint64_t key_management_messages_sent = 0;
   std::uint64_t key_management_messages_received = 0;
-  std::uint64_t held_messages = 0;
+  std::uint64_t held_messages = 0;     // application messages that waited for protection
+  std::uint64_t key_epoch = 0;         // epoch of the send keys (0: not protected)
+  std::uint64_t rekeys = 0;            // KeysRotated events so far
+  std::uint16_t cipher_suite = 0;      // TLS 1.3 id of the suite in use (0: none)
   std::uint64_t icmp_mtu_updates = 0;  // path MTU lowered by Packet Too Big / Fragmentation Needed
-  std::uint64_t icmp_unreachable = 0;  // other ICMP unreachable reports (counted only)  //
-                                       // application messages that waited for protection
+  std::uint64_t icmp_unreachable = 0;  // other ICMP unreachable reports (counted only)
   std::uint32_t peer_rwnd = 0;
   std::size_t outstanding_bytes = 0;
   std::size_t send_buffer_bytes = 0;

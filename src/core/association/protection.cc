@@ -36,6 +36,18 @@ std::string_view dtls_cause_text(std::uint16_t code) {
 
 }  // namespace
 
+Duration Association::failure_time() const {
+  // T_fail (porfiri §6.2.3): the retransmission timer doubling from RTO.Initial up to RTO.Max,
+  // once per allowed retransmission plus the last one that gives up.
+  Duration total{};
+  Duration rto = ctx_.options.rto_initial;
+  for (int i = 0; i <= ctx_.options.max_association_retransmits; ++i) {
+    total += rto;
+    rto = std::min(rto * 2, ctx_.options.rto_max);
+  }
+  return total;
+}
+
 std::string_view to_string(Protection protection) {
   switch (protection) {
     case Protection::kOff: return "off";
@@ -80,6 +92,7 @@ bool Association::apply_dtls(const NegotiationResult& result, TimePoint now) {
     agreement.peer_addresses = peer_addresses();
     agreement.peer_port = peer_port_;
     agreement.local_port = ctx_.local_port;
+    agreement.failure_time = failure_time();
     km_ = ctx_.key_managers->create(agreement, error);
   }
   if (!km_) {
@@ -103,9 +116,11 @@ bool Association::holding_messages() const {
 void Association::drive_key_management(TimePoint now) {
   if (km_ && protector_ && !closed()) {
     while (auto event = protector_->poll_limit_event()) km_->on_limit(*event, *protector_, now);
+    if (protection_announced_) km_->on_traffic(*protector_, now);
     while (auto message = km_->poll_message()) {
       SendOptions options;
       options.ignore_limit = true;
+      options.urgent = true;
       const SendStatus s = send_queue_.enqueue(StreamId(0), Ppid(kKeyManagementPpid),
                                                std::move(*message), options, now, next_message_id_);
       if (s == SendStatus::kOk) {
@@ -118,8 +133,16 @@ void Association::drive_key_management(TimePoint now) {
       case KeyManagerState::kProtected:
         if (!protection_announced_) {
           protection_announced_ = true;
+          if (const protect::CipherSuite* suite = km_->cipher_suite()) {
+            stats_.cipher_suite = suite->id;
+          }
           emit(ProtectionEstablished{id_, dtls_.method, km_->epoch()});
         }
+        while (auto t = km_->poll_transition()) {
+          ++stats_.rekeys;
+          emit(KeysRotated{id_, t->epoch, t->took, t->initiated_locally});
+        }
+        stats_.key_epoch = km_->epoch();
         break;
       case KeyManagerState::kFailed:
         abort(fmt::format("key management failed: {}", km_->failure()), now);

@@ -34,9 +34,24 @@ SendStatus SendQueue::enqueue(StreamId stream, Ppid ppid, std::vector<std::uint8
   ++message_count_;
 
   Stream& s = streams_[stream.value()];
-  s.queue.push_back(std::move(m));
-  if (current_ != stream.value()) push_ring(stream.value(), s);
+  if (!options.urgent) {
+    s.queue.push_back(std::move(m));
+    if (current_ != stream.value()) push_ring(stream.value(), s);
+    return SendStatus::kOk;
+  }
+  m.urgent = true;
+  auto at = s.queue.begin();
+  if (current_ == stream.value() && at != s.queue.end()) ++at;  // finish what has started
+  while (at != s.queue.end() && at->urgent) ++at;               // after earlier urgent ones
+  s.queue.insert(at, std::move(m));
+  if (current_ != stream.value()) push_ring_front(stream.value(), s);
   return SendStatus::kOk;
+}
+
+void SendQueue::push_ring_front(std::uint16_t stream_id, Stream& s) {
+  if (s.in_ring) ring_.erase(std::find(ring_.begin(), ring_.end(), stream_id));
+  s.in_ring = true;
+  ring_.push_front(stream_id);
 }
 
 void SendQueue::push_ring(std::uint16_t stream_id, Stream& s) {
@@ -122,7 +137,11 @@ std::optional<DataToSend> SendQueue::produce(TimePoint now, std::size_t max_payl
     s.queue.pop_front();
     current_.reset();
     if (!s.queue.empty()) {
-      push_ring(id, s);  // to the back: the other streams go first
+      if (s.queue.front().urgent) {
+        push_ring_front(id, s);
+      } else {
+        push_ring(id, s);  // to the back: the other streams go first
+      }
     } else if (id >= outbound_streams_) {
       streams_.erase(id);  // finished after its stream was removed by set_outbound_streams()
     }

@@ -8,6 +8,8 @@
 // - A message may carry a lifetime (the SEND primitive's optional "lifetime" argument, §11.1):
 //   when it expires before its first fragment was produced, the message is dropped and handed back
 //   through take_expired(). A message whose transmission has started is always finished.
+// - Urgent messages (SendOptions::urgent) overtake the waiting messages of their stream, which is
+//   served next; ordered ones still get their SSN when produced, so the stream stays in order.
 // - Back-pressure: enqueue() refuses a message with kWouldBlock when the unsent bytes plus the new
 //   message would exceed the buffer limit, except into an empty queue, so that a single message
 //   larger than the limit can still be sent.
@@ -34,6 +36,10 @@ struct SendOptions {
   // Accepted even beyond the buffer limit: for the few, small key-management messages (porfiri
   // draft §4), which must never wait behind the application's data limit.
   bool ignore_limit = false;
+  // Produced before every waiting message of its stream (after urgent ones queued earlier and a
+  // message already started) and its stream served next: key-management messages, so that a
+  // rekey (porfiri §6.2.2) does not wait behind the application's backlog.
+  bool urgent = false;
 };
 
 enum class SendStatus {
@@ -93,6 +99,7 @@ class SendQueue {
     std::uint64_t id = 0;
     std::size_t produced = 0;  // bytes already handed out by produce()
     Ssn ssn{0};                // assigned with the first fragment
+    bool urgent = false;
   };
   struct Stream {
     std::deque<Message> queue;
@@ -107,6 +114,7 @@ class SendQueue {
   // Picks the next stream that has a sendable message and makes it current; false if none.
   bool select_next(TimePoint now);
   void push_ring(std::uint16_t stream_id, Stream& s);
+  void push_ring_front(std::uint16_t stream_id, Stream& s);
   void forget(const Message& m);  // bookkeeping when a message leaves the queue unsent
 
   std::size_t limit_;

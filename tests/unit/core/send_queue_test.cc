@@ -351,5 +351,48 @@ TEST(SendQueue, AddedStreamsBecomeUsable) {
   EXPECT_EQ(q.produce(kT0, 100)->stream, StreamId(3));
 }
 
+// Urgent messages (key management) overtake the waiting messages of their stream and the other
+// streams, after a started message and earlier urgent ones; ordered SSNs still follow production.
+TEST(SendQueue, UrgentMessagesOvertakeWaitingOnesAndKeepSsnOrder) {
+  SendQueue q(1 << 20, 4);
+  ASSERT_EQ(put(q, 0, 100, 1), SendStatus::kOk);
+  ASSERT_EQ(put(q, 1, 100, 2), SendStatus::kOk);
+  ASSERT_EQ(put(q, 0, 100, 3), SendStatus::kOk);
+  auto first = q.produce(kT0, 40);  // message 1 starts
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->message_id, 1u);
+  SendOptions urgent;
+  urgent.urgent = true;
+  ASSERT_EQ(q.enqueue(StreamId(0), Ppid(4242), bytes(10), urgent, kT0, 10), SendStatus::kOk);
+  ASSERT_EQ(q.enqueue(StreamId(0), Ppid(4242), bytes(10), urgent, kT0, 11), SendStatus::kOk);
+  ASSERT_EQ(put(q, 2, 100, 4), SendStatus::kOk);
+  std::vector<std::uint64_t> order;
+  std::vector<std::uint16_t> ssns;
+  while (auto d = q.produce(kT0, 1000)) {
+    if (order.empty() || order.back() != d->message_id) {
+      order.push_back(d->message_id);
+      if (d->stream.value() == 0) ssns.push_back(d->ssn.value());
+    }
+  }
+  // 1 finishes, then the urgent 10 and 11 on stream 0 before everything else; then round robin
+  // again (stream 0 went to the back); stream 0's SSNs in production order.
+  EXPECT_EQ(order, (std::vector<std::uint64_t>{1, 10, 11, 2, 4, 3}));
+  EXPECT_EQ(ssns, (std::vector<std::uint16_t>{0, 1, 2, 3}));
+  EXPECT_TRUE(q.empty());
+}
+
+TEST(SendQueue, UrgentMessageOnAnotherStreamIsServedNext) {
+  SendQueue q(1 << 20, 4);
+  ASSERT_EQ(put(q, 1, 100, 1), SendStatus::kOk);
+  ASSERT_EQ(put(q, 2, 100, 2), SendStatus::kOk);
+  ASSERT_EQ(put(q, 0, 100, 3), SendStatus::kOk);
+  SendOptions urgent;
+  urgent.urgent = true;
+  ASSERT_EQ(q.enqueue(StreamId(0), Ppid(4242), bytes(10), urgent, kT0, 9), SendStatus::kOk);
+  std::vector<std::uint64_t> order;
+  while (auto d = q.produce(kT0, 1000)) order.push_back(d->message_id);
+  EXPECT_EQ(order, (std::vector<std::uint64_t>{9, 1, 2, 3}));
+}
+
 }  // namespace
 }  // namespace sctps::core

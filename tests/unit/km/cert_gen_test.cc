@@ -72,13 +72,13 @@ TEST(CertGen, CaServerAndClientCertificates) {
   EXPECT_EQ(X509_check_ca(client.get()), 0);
   EXPECT_EQ(X509_check_issued(ca.get(), ca.get()), X509_V_OK);  // self-signed
 
-  // Each chains to the CA for its own purpose only.
-  EXPECT_EQ(verify(server.get(), ca.get(), kNow, X509_PURPOSE_SSL_SERVER), X509_V_OK);
-  EXPECT_EQ(verify(client.get(), ca.get(), kNow, X509_PURPOSE_SSL_CLIENT), X509_V_OK);
-  EXPECT_EQ(verify(server.get(), ca.get(), kNow, X509_PURPOSE_SSL_CLIENT),
-            X509_V_ERR_INVALID_PURPOSE);
-  EXPECT_EQ(verify(client.get(), ca.get(), kNow, X509_PURPOSE_SSL_SERVER),
-            X509_V_ERR_INVALID_PURPOSE);
+  // Each chains to the CA for both TLS purposes (either side may start a rekey and be its TLS
+  // client, porfiri §6.2.2), and for nothing else.
+  for (X509* leaf : {server.get(), client.get()}) {
+    EXPECT_EQ(verify(leaf, ca.get(), kNow, X509_PURPOSE_SSL_SERVER), X509_V_OK);
+    EXPECT_EQ(verify(leaf, ca.get(), kNow, X509_PURPOSE_SSL_CLIENT), X509_V_OK);
+    EXPECT_EQ(verify(leaf, ca.get(), kNow, X509_PURPOSE_SMIME_SIGN), X509_V_ERR_INVALID_PURPOSE);
+  }
 
   // Validity: from an hour before the given time, for 365 days.
   EXPECT_EQ(verify(server.get(), ca.get(), kNow - 3599, X509_PURPOSE_SSL_SERVER), X509_V_OK);
