@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sctps developer entry point: installs what is missing, builds, runs. Idempotent.
 #
-#   ./dev.sh demo      set up, build (release) and run the newest end-to-end demonstration
+#   ./dev.sh demo      set up, build (release) and run `sctps demo` (options are passed on)
 #   ./dev.sh test      set up, build (release) and run the whole test suite with CTest
 #   ./dev.sh asan      build the `asan` preset (ASan + UBSan, clang) and run its tests
 #   ./dev.sh fuzz [S]  build the `fuzz` preset and run every fuzz target for S seconds (default 30)
@@ -52,30 +52,10 @@ case "$cmd" in
   demo)
     setup
     build release
-    sctps=./build/release/apps/sctps/sctps
-    log "sctps decode --examples: the wire codec on a captured INIT and on packets it builds"
-    "$sctps" decode --examples
-    log "sctps server + client: an association over UDP encapsulation on loopback, keys from a" \
-        "TLS 1.3 handshake with throwaway certificates (sctps gen-certs), every packet protected by" \
-        "the DTLS chunk, 2000 echoed messages verified byte for byte (sctps demo, with a rekey," \
-        "follows)"
-    out=$(mktemp)
-    certs=$(mktemp -d)
-    trap 'kill -INT ${server:-0} 2>/dev/null; rm -rf "$out" "$certs"' EXIT
-    "$sctps" gen-certs --out "$certs" --force
-    "$sctps" server --listen 127.0.0.1:5000 --udp-port 0 --echo --json --protect strict \
-      --cert "$certs/server.pem" --key "$certs/server.key" --ca "$certs/ca.pem" >"$out" 2>&1 &
-    server=$!
-    udp_port=""
-    for _ in $(seq 50); do
-      udp_port=$(sed -n 's/.*"udp_port":\([0-9]*\).*/\1/p' "$out" | head -n 1)
-      [ -n "$udp_port" ] && break
-      sleep 0.1
-    done
-    [ -n "$udp_port" ] || { cat "$out" >&2; echo "the server did not start" >&2; exit 1; }
-    "$sctps" client --connect 127.0.0.1:5000 --remote-udp-port "$udp_port" --echo-check \
-      --count 2000 --size 1200 --protect strict \
-      --cert "$certs/client.pem" --key "$certs/client.key" --ca "$certs/ca.pem"
+    log "sctps demo: a server and a client in one process on loopback, UDP encapsulation, the" \
+        "DTLS chunk negotiated, keys from a TLS 1.3 handshake with throwaway certificates, traffic" \
+        "both ways on several streams, a rekey while it flows, graceful shutdown, a summary"
+    ./build/release/apps/sctps/sctps demo "$@"
     ;;
   test)
     setup

@@ -26,7 +26,7 @@ struct ClientOptions {
   int udp_port = 0;
   int remote_udp_port = 9899;
   bool raw = false;
-  int local_port = 0;  // 0: --connect's port over UDP, an ephemeral one over raw IP
+  int local_port = 0;  // 0: an ephemeral one
   int streams = 16;
   std::size_t size = 1024;
   std::uint64_t count = 0;
@@ -50,7 +50,7 @@ int fail(const std::string& reason, int code = kExitFailure) {
   return code;
 }
 
-// An SCTP port from the dynamic range (RFC 6335 §6: 49152-65535) for a raw-IP client.
+// An SCTP port from the dynamic range (RFC 6335 §6: 49152-65535) for a client.
 std::uint16_t ephemeral_port() {
   std::random_device random;
   return static_cast<std::uint16_t>(49152 + random() % 16384);
@@ -93,10 +93,11 @@ int run_client(const ClientOptions& o) {
   options.transport = o.raw ? api::Transport::kRawIp : api::Transport::kUdpEncapsulation;
   options.udp_port = static_cast<std::uint16_t>(o.udp_port);
   options.remote_udp_port = static_cast<std::uint16_t>(o.remote_udp_port);
-  // Over UDP the UDP ports tell the endpoints apart, so the client may share the server's SCTP
-  // port; over raw IP the SCTP ports must differ when both run on one host.
+  // An ephemeral SCTP port by default, over UDP too: the addresses and SCTP ports name an
+  // association (RFC 9260 §1.5.8), so two clients on one host sharing a port would look to the
+  // server like one peer restarting.
   options.sctp_port = static_cast<std::uint16_t>(o.local_port);
-  if (o.local_port == 0) options.sctp_port = o.raw ? ephemeral_port() : remote->port();
+  if (o.local_port == 0) options.sctp_port = ephemeral_port();
   options.association.outbound_streams = static_cast<std::uint16_t>(o.streams);
   options.association.max_inbound_streams = static_cast<std::uint16_t>(o.streams);
   if (why = apply_tuning(o.tuning, options.association); !why.empty()) return usage(why);
@@ -346,7 +347,7 @@ void add_client_command(CLI::App& app, int& exit_code) {
       ->excludes(udp_port)
       ->excludes(remote_udp_port);
   cmd->add_option("--local-port", o->local_port,
-                  "our SCTP port (default: --connect's port over UDP, an ephemeral one with --raw)")
+                  "our SCTP port (default: an ephemeral one, 49152-65535)")
       ->check(CLI::Range(1, 65535));
   cmd->add_option("--streams", o->streams, "streams to use")
       ->check(CLI::Range(1, 65535))

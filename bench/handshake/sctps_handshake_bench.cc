@@ -508,8 +508,7 @@ class Node {
 };
 
 // 127.<net>.x.y, a loopback address of its own for Runtime `index` (all of 127/8 is loopback on
-// Linux). The Runtime keeps one remote UDP port per remote IP (net::RemotePortMap), so peers of
-// one Runtime must differ in IP, not only in UDP port.
+// Linux), so that no two Runtimes share an address and port anywhere in the grid.
 std::array<std::uint8_t, 4> loopback_ip(std::uint8_t net_byte, std::size_t index) {
   return {127, net_byte, static_cast<std::uint8_t>(index >> 8),
           static_cast<std::uint8_t>((index & 0xff) + 1)};

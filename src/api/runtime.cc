@@ -85,6 +85,13 @@ std::string_view refusal(core::SendStatus status) {
   return "refused";
 }
 
+// RFC 9260 §3.2 chunk types the runtime looks at: the packets that may answer one whose tag could
+// not be checked.
+constexpr std::uint8_t kChunkInit = 1;
+constexpr std::uint8_t kChunkInitAck = 2;
+constexpr std::uint8_t kChunkAbort = 6;
+constexpr std::uint8_t kChunkShutdownComplete = 14;
+
 constexpr std::size_t kRecvSlotSize = 16384;
 // A GSO buffer stays within one UDP datagram's payload (IPv4, the smaller), so that the socket
 // sends it in one piece: a buffer it must cut in several sends loses its tail when the socket
@@ -230,8 +237,14 @@ core::AssocId Runtime::connect(const net::SocketAddress& remote,
                                std::optional<std::uint16_t> remote_udp_port) {
   const auto ip = to_ip(remote);
   if (!ip) return 0;
-  if (remote_udp_port) ports_.set(remote, *remote_udp_port);
+  if (remote_udp_port) ports_.set(remote, remote.port(), *remote_udp_port);
   const core::AssocId id = engine_->connect({*ip}, remote.port(), now());
+  if (id != 0) {
+    PeerPorts& peer = peers_[id];
+    peer.sctp_port = remote.port();
+    peer.addresses.push_back(remote.with_port(0));
+    port_owners_[net::RemotePortMap::key(remote, remote.port())] = id;
+  }
   flush();
   return id;
 }
@@ -542,9 +555,27 @@ void Runtime::on_readable(std::size_t socket_index) {
         ++counters_.implausible_dropped;
         continue;
       }
-      const std::uint64_t before_drops = drops(engine_->endpoint_stats());
+      // Read before the engine decrypts in place: the peer's SCTP port and the first chunk.
+      const auto peer_sctp_port = static_cast<std::uint16_t>(d.data[0] << 8 | d.data[1]);
+      const bool init = d.data.size() > net::kSctpCommonHeaderSize &&
+                        d.data[net::kSctpCommonHeaderSize] == kChunkInit;
+      const core::EndpointStats& stats = engine_->endpoint_stats();
+      const std::uint64_t before_drops = drops(stats);
+      const std::uint64_t before_ootb = stats.dropped_out_of_the_blue;
       engine_->handle_packet_in_place(d.data, *from, *to, t);  // decrypted where it lies
-      if (!raw && drops(engine_->endpoint_stats()) == before_drops) ports_.learn(d.from);
+      if (!raw) {
+        const std::uint64_t dropped = drops(stats) - before_drops;
+        if (dropped == 0 && !init) {
+          // RFC 6951 §5.4: the tag was checked, so this port is the peer's (a NAT may have moved
+          // it).
+          ports_.learn(d.from, peer_sctp_port);
+        } else if (init || (dropped == 1 && stats.dropped_out_of_the_blue == before_ootb + 1)) {
+          // No tag to check: answer where it came from, store nothing (an INIT for an existing
+          // association must not redirect it).
+          ports_.answer_to(d.from, peer_sctp_port);
+        }
+      }
+      stage_engine_events(peer_sctp_port);
     }
     flush();
     // A batch with free slots left the socket empty: another receive call would only find
@@ -642,13 +673,23 @@ void Runtime::transmit() {
         continue;
       }
       const TransportSocket& socket = sockets_[*index];
-      const net::SocketAddress destination = socket.raw() ? *to : ports_.destination(*to);
+      const std::span<const std::uint8_t> packet(arena_.data() + used, tx->size);
+      used += tx->size;
+      net::SocketAddress destination = *to;
+      if (!socket.raw() && packet.size() >= net::kSctpCommonHeaderSize) {
+        // The engine wrote the common header: the peer's SCTP port picks the association's port.
+        const auto peer_port = static_cast<std::uint16_t>(packet[2] << 8 | packet[3]);
+        const std::uint8_t first =
+            packet.size() > net::kSctpCommonHeaderSize ? packet[net::kSctpCommonHeaderSize] : 0;
+        const bool answer =
+            first == kChunkInitAck || first == kChunkAbort || first == kChunkShutdownComplete;
+        destination =
+            answer ? ports_.answer_destination(*to, peer_port) : ports_.destination(*to, peer_port);
+      }
       // A socket bound to one address sends from it anyway; a wildcard one uses `from`.
       if (!socket.local_address().is_any() || from.family() != destination.family()) {
         from = net::SocketAddress();
       }
-      const std::span<const std::uint8_t> packet(arena_.data() + used, tx->size);
-      used += tx->size;
       // UDP GSO (Linux udp(7) UDP_SEGMENT): a packet joins the previous buffer when it goes the
       // same way, the buffer's datagrams so far are all of one size, and it is not larger.
       if (options_.use_gso && socket.gso_enabled() && !pending_.empty() &&
@@ -690,6 +731,12 @@ void Runtime::flush() {
   do {
     transmit();
   } while (collect_events());
+  // Answers and the ports of down associations served the packets sent above; while blocked, the
+  // engine may still hold some.
+  if (!blocked_) {
+    ports_.clear_answers();
+    forget_retired_ports();
+  }
   rearm_timer();
   // Every capture happens in a round that ends here: the file is current when the loop waits.
   flush_capture();
@@ -738,24 +785,10 @@ void Runtime::flush_capture() {
 
 bool Runtime::collect_events() {
   bool handed = false;
-  while (auto e = engine_->poll_event()) {
+  while (auto e = next_engine_event()) {
     if (const auto* up = std::get_if<core::AssociationUp>(&*e)) {
       outbound_streams_[up->id] = up->outbound_streams;
-      // The peer's addresses that nothing came from yet get the UDP port its INIT / INIT ACK /
-      // COOKIE came from (one encapsulation port per peer endpoint, as usrsctp keeps it), not
-      // the configured default: the first HEARTBEAT to a new address would hit a closed port.
-      std::optional<std::uint16_t> port;
-      for (const auto& a : up->peer_addresses) {
-        if (const auto sa = net::SocketAddress::from_ip_bytes(a.bytes(), 0)) {
-          if ((port = ports_.learned(*sa))) break;
-        }
-      }
-      if (port) {
-        for (const auto& a : up->peer_addresses) {
-          const auto sa = net::SocketAddress::from_ip_bytes(a.bytes(), 0);
-          if (sa && !ports_.learned(*sa)) ports_.set(*sa, *port);
-        }
-      }
+      adopt_peer_addresses(*up);
       events_.push_back(std::move(*e));
     } else if (const auto* room = std::get_if<core::SendBufferAvailable>(&*e)) {
       const core::AssocId id = room->id;
@@ -765,8 +798,8 @@ bool Runtime::collect_events() {
         handed = drain_backlog(id) || handed;
       }
     } else if (const auto* down = std::get_if<core::AssociationDown>(&*e)) {
-      // Learned ports stay: other associations may share the address.
       const core::AssocId id = down->id;
+      retire_peer(id);
       const std::string reason = "association down (" + std::string(core::to_string(down->reason)) +
                                  ") before the engine took the message";
       events_.push_back(std::move(*e));
@@ -797,6 +830,74 @@ bool Runtime::collect_events() {
     }
   }
   return handed;
+}
+
+std::optional<core::Event> Runtime::next_engine_event() {
+  if (!staged_.empty()) {
+    core::Event e = std::move(staged_.front());
+    staged_.pop_front();
+    return e;
+  }
+  return engine_->poll_event();
+}
+
+void Runtime::stage_engine_events(std::uint16_t peer_sctp_port) {
+  while (auto e = engine_->poll_event()) {
+    // The packet just handled completed the handshake (COOKIE ECHO, COOKIE ACK): it came from the
+    // association's peer port.
+    if (const auto* up = std::get_if<core::AssociationUp>(&*e)) note_peer(up->id, peer_sctp_port);
+    staged_.push_back(std::move(*e));
+  }
+}
+
+void Runtime::note_peer(core::AssocId id, std::uint16_t peer_sctp_port) {
+  peers_[id].sctp_port = peer_sctp_port;
+}
+
+void Runtime::adopt_peer_addresses(const core::AssociationUp& up) {
+  const auto it = peers_.find(up.id);
+  if (it == peers_.end()) return;
+  PeerPorts& peer = it->second;
+  const std::uint16_t sctp_port = peer.sctp_port;
+  std::vector<net::SocketAddress> addresses;
+  for (const auto& a : up.peer_addresses) {
+    if (const auto sa = net::SocketAddress::from_ip_bytes(a.bytes(), 0)) addresses.push_back(*sa);
+  }
+  // The peer's addresses that nothing came from yet get the UDP port its handshake came from
+  // (RFC 6951 §5.1 keeps one per destination address; the peer has one local port for all,
+  // §5.1 too), not the configured default: the first HEARTBEAT to another address would hit a
+  // closed port.
+  std::optional<std::uint16_t> port;
+  for (const auto& a : addresses) {
+    if ((port = ports_.learned(a, sctp_port))) break;
+  }
+  for (const auto& a : addresses) {
+    if (port && !ports_.learned(a, sctp_port)) ports_.set(a, sctp_port, *port);
+    port_owners_[net::RemotePortMap::key(a, sctp_port)] = up.id;
+    if (std::find(peer.addresses.begin(), peer.addresses.end(), a) == peer.addresses.end()) {
+      peer.addresses.push_back(a);
+    }
+  }
+}
+
+void Runtime::retire_peer(core::AssocId id) {
+  const auto it = peers_.find(id);
+  if (it == peers_.end()) return;
+  for (const auto& a : it->second.addresses) {
+    retired_ports_.emplace_back(net::RemotePortMap::key(a, it->second.sctp_port), id);
+  }
+  peers_.erase(it);
+}
+
+void Runtime::forget_retired_ports() {
+  for (const auto& [key, id] : retired_ports_) {
+    const auto owner = port_owners_.find(key);
+    // A newer association with the same peer (a reconnect) keeps the entry.
+    if (owner == port_owners_.end() || owner->second != id) continue;
+    port_owners_.erase(owner);
+    ports_.forget(key, key.port());
+  }
+  retired_ports_.clear();
 }
 
 void Runtime::rearm_timer() {

@@ -39,8 +39,15 @@
 //     until posted_messages() is 0 before destroying it, and let no thread be inside post_send
 //     or wait_posted_below then.
 //
-// Remote UDP ports: learned from the source port of packets the engine accepted (its endpoint
-// drop counters did not move), else the configured default (RFC 6951 §5.3-5.4).
+// Remote UDP ports (RFC 6951 §5.1, §5.4): one per peer transport address, i.e. per association
+// and destination address (the engine has one SCTP port, so the peer's IP and SCTP port name the
+// association), never per IP alone: peers behind one NAT or on one host share an IP. Learned from
+// the source port of packets the engine accepted after checking their tag (its endpoint drop
+// counters did not move; a NAT rebinding is followed at the next such packet), else given to
+// connect(), else the configured default. An INIT or an out-of-the-blue packet is answered at the
+// port it came from without storing it. A peer's addresses that nothing came from yet take the
+// port of the one that did, at AssociationUp; an association's ports are forgotten once it is down
+// and its last packets are out.
 #pragma once
 
 #include <array>
@@ -59,6 +66,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "api/openssl_random.h"
@@ -305,6 +313,19 @@ class Runtime {
   void capture_sent(const TransportSocket& socket, const net::OutgoingDatagram& d);
   void flush_capture();
 
+  // Engine events, with the ones taken early (after each received packet) first.
+  std::optional<core::Event> next_engine_event();
+  // Moves the engine's events to staged_ right after it handled a packet from SCTP port
+  // `peer_sctp_port`: an AssociationUp among them belongs to that peer port (the event does not
+  // carry it).
+  void stage_engine_events(std::uint16_t peer_sctp_port);
+  // The peer port of an association, and its peer addresses keyed in ports_ (AssociationUp).
+  void note_peer(core::AssocId id, std::uint16_t peer_sctp_port);
+  void adopt_peer_addresses(const core::AssociationUp& up);
+  // AssociationDown: its ports are forgotten at the end of the flush that sent its last packets.
+  void retire_peer(core::AssocId id);
+  void forget_retired_ports();
+
   void read_icmp_errors(std::size_t socket_index);
   // Gathers what the engine needs to act on `error` (RFC 9260 §10, RFC 6951 §5.5); nullopt when it
   // concerns no packet of ours to a current peer (wrong encapsulation port or SCTP port).
@@ -315,6 +336,18 @@ class Runtime {
   std::vector<TransportSocket> sockets_;
   std::uint16_t local_udp_port_ = 0;
   net::RemotePortMap ports_;
+  // Per association: the peer's SCTP port and the peer addresses ports_ holds entries for.
+  struct PeerPorts {
+    std::uint16_t sctp_port = 0;
+    std::vector<net::SocketAddress> addresses;  // port 0
+  };
+  std::unordered_map<core::AssocId, PeerPorts> peers_;
+  // (peer IP, peer SCTP port in the port field) -> the association that owns that ports_ entry, so
+  // that a down association does not take the entry of a newer one with the same peer.
+  std::unordered_map<net::SocketAddress, core::AssocId> port_owners_;
+  // Keys (as in port_owners_) of down associations, with the association.
+  std::vector<std::pair<net::SocketAddress, core::AssocId>> retired_ports_;
+  std::deque<core::Event> staged_;
   // The source address the kernel's route to a destination leaves by (several bound addresses).
   net::SocketAddress source_for(const net::SocketAddress& to);
   struct RouteEntry {

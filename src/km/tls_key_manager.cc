@@ -91,9 +91,9 @@ bool TlsKeyManager::begin(TlsRole as, std::uint64_t epoch, TimePoint now) {
     return false;
   }
   const bool initial = epoch == kInitialEpoch;
-  hs_.emplace(Handshake{std::move(session.value()), epoch, as, now,
-                        now + (initial ? config_.handshake_timeout : config_.rekey_timeout), false,
-                        std::nullopt});
+  hs_ = std::make_unique<Handshake>(Handshake{
+      std::move(session.value()), epoch, as, now,
+      now + (initial ? config_.handshake_timeout : config_.rekey_timeout), false, std::nullopt});
   collect_output();  // a client's ClientHello (§6.1 step 4, §6.2.2 step 1)
   return true;
 }
@@ -114,8 +114,11 @@ void TlsKeyManager::collect_output() {
 
 std::optional<std::vector<std::uint8_t>> TlsKeyManager::poll_message() {
   if (outbox_.empty()) return std::nullopt;
+  // Few messages at a time (a flight, Protection Established, close_notify): erasing the front is
+  // cheap.
   std::vector<std::uint8_t> m = std::move(outbox_.front());
-  outbox_.pop_front();
+  outbox_.erase(outbox_.begin());
+  if (outbox_.empty()) outbox_.shrink_to_fit();
   ++messages_sent_;
   return m;
 }
@@ -123,7 +126,8 @@ std::optional<std::vector<std::uint8_t>> TlsKeyManager::poll_message() {
 std::optional<core::KeyTransition> TlsKeyManager::poll_transition() {
   if (transitions_.empty()) return std::nullopt;
   const core::KeyTransition t = transitions_.front();
-  transitions_.pop_front();
+  transitions_.erase(transitions_.begin());
+  if (transitions_.empty()) transitions_.shrink_to_fit();
   return t;
 }
 

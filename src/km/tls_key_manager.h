@@ -41,7 +41,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -134,7 +133,7 @@ class TlsKeyManager final : public core::KeyManager {
 
   TlsRole role() const { return role_; }  // negotiated key-management role
   // Whether a handshake runs (initial or rekey), and the epoch of the keys still draining.
-  bool handshaking() const { return hs_.has_value(); }
+  bool handshaking() const { return hs_ != nullptr; }
   std::optional<std::uint64_t> draining_epoch() const;
   std::uint64_t rekeys() const { return rekeys_; }
   std::uint64_t rekey_retries() const { return rekey_retries_; }
@@ -193,15 +192,17 @@ class TlsKeyManager final : public core::KeyManager {
   core::KeyManagerState state_ = core::KeyManagerState::kPending;
   std::string failure_;
   bool started_ = false;
-  std::optional<Handshake> hs_;
+  std::unique_ptr<Handshake> hs_;  // only while a handshake runs
   std::uint64_t epoch_ = 0;
   std::optional<Drain> drain_;
   TimePoint keys_since_;               // when the current keys took over
   std::uint64_t bytes_at_switch_ = 0;  // protector bytes (both ways) at that moment
   int attempts_failed_ = 0;            // consecutive rekey timeouts
   TimePoint retry_at_ = kTimeInfinite;
-  std::deque<std::vector<std::uint8_t>> outbox_;
-  std::deque<core::KeyTransition> transitions_;
+  // Vectors, not deques: an idle association keeps these empty, and an empty std::deque already
+  // holds a 576-byte block (memory per idle association, issue #6).
+  std::vector<std::vector<std::uint8_t>> outbox_;
+  std::vector<core::KeyTransition> transitions_;
   const protect::CipherSuite* suite_ = nullptr;
   std::optional<PeerIdentity> peer_;
   std::uint64_t rekeys_ = 0;

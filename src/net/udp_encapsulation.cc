@@ -4,36 +4,54 @@
 
 namespace sctps::net {
 
-std::uint16_t RemotePortMap::port_for(const SocketAddress& remote) const {
-  const auto it = ports_.find(key(remote));
+std::uint16_t RemotePortMap::port_for(const SocketAddress& remote, std::uint16_t sctp_port) const {
+  const auto it = ports_.find(key(remote, sctp_port));
   return it == ports_.end() ? default_port_ : it->second;
 }
 
-std::optional<std::uint16_t> RemotePortMap::learned(const SocketAddress& remote) const {
-  const auto it = ports_.find(key(remote));
+std::optional<std::uint16_t> RemotePortMap::learned(const SocketAddress& remote,
+                                                    std::uint16_t sctp_port) const {
+  const auto it = ports_.find(key(remote, sctp_port));
   if (it == ports_.end()) return std::nullopt;
   return it->second;
 }
 
-bool RemotePortMap::learn(const SocketAddress& source) {
-  return set(source, source.port());
-}
-
-bool RemotePortMap::set(const SocketAddress& remote, std::uint16_t port) {
-  if (port == 0 || remote.is_unspecified()) return false;
-  const auto it = ports_.find(key(remote));
+bool RemotePortMap::set(const SocketAddress& remote, std::uint16_t sctp_port,
+                        std::uint16_t udp_port) {
+  if (udp_port == 0 || remote.is_unspecified()) return false;
+  const SocketAddress k = key(remote, sctp_port);
+  const auto it = ports_.find(k);
   if (it != ports_.end()) {
-    if (it->second == port) return false;
-    it->second = port;
+    if (it->second == udp_port) return false;
+    it->second = udp_port;
     return true;
   }
   if (ports_.size() >= capacity_) return false;
-  ports_.emplace(key(remote), port);
+  ports_.emplace(k, udp_port);
   return true;
 }
 
-void RemotePortMap::forget(const SocketAddress& remote) {
-  ports_.erase(key(remote));
+void RemotePortMap::forget(const SocketAddress& remote, std::uint16_t sctp_port) {
+  ports_.erase(key(remote, sctp_port));
+}
+
+bool RemotePortMap::answer_to(const SocketAddress& source, std::uint16_t sctp_port) {
+  if (source.port() == 0 || source.is_unspecified()) return false;
+  const SocketAddress k = key(source, sctp_port);
+  if (const auto it = answers_.find(k); it != answers_.end()) {
+    it->second = source.port();
+    return true;
+  }
+  // Bounded: a flood of INITs between two clear_answers() cannot grow it past the map's size.
+  if (answers_.size() >= capacity_) return false;
+  answers_.emplace(k, source.port());
+  return true;
+}
+
+SocketAddress RemotePortMap::answer_destination(const SocketAddress& remote,
+                                                std::uint16_t sctp_port) const {
+  const auto it = answers_.find(key(remote, sctp_port));
+  return remote.with_port(it != answers_.end() ? it->second : port_for(remote, sctp_port));
 }
 
 bool plausible_encapsulated_packet(std::span<const std::uint8_t> payload,
@@ -42,8 +60,9 @@ bool plausible_encapsulated_packet(std::span<const std::uint8_t> payload,
 }
 
 bool icmp_concerns_encapsulation(const IcmpError& error, const RemotePortMap& ports) {
-  if (error.destination.is_unspecified()) return false;
-  return error.destination.port() == ports.port_for(error.destination);
+  if (error.destination.is_unspecified() || !error.sctp_destination_port) return false;
+  return error.destination.port() ==
+         ports.port_for(error.destination, *error.sctp_destination_port);
 }
 
 UdpSocket* UdpEncapsulationSockets::socket_for(SocketAddress::Family family,

@@ -4,10 +4,16 @@
 //   - a local UDP port for the whole stack: 9899 by default, the IANA port for SCTP over UDP
 //     (§5.1); 0 asks for an ephemeral one. Every local socket (IPv4, IPv6, specific addresses) uses
 //     the same port, so that one value describes us to a peer;
-//   - per remote IP address, the remote UDP port to send to (§5.3-5.4): learned from the source
-//     port of packets that arrive, but only once the engine accepted the packet (the verification
-//     tag checked), so that a spoofed datagram cannot redirect an association; until then the
-//     configured default (9899);
+//   - per peer transport address (IP and SCTP port, RFC 9260 §1.5.8: with our single SCTP port
+//     that names one association and one of its destination addresses) the remote UDP port to
+//     send to (§5.1, §5.4): learned from the source port of packets that arrive, but only once
+//     the engine accepted the packet and checked its verification tag, so that a spoofed datagram
+//     cannot redirect an association; until then the configured default (9899). Keyed by the
+//     SCTP port too, not the IP alone: peers behind one NAT, or several on one host, share an IP
+//     and differ in UDP and SCTP ports;
+//   - for packets whose tag cannot be checked (an INIT, an out-of-the-blue packet), the answer
+//     goes back to the UDP port they came from without storing it (the RFC 6951 update in
+//     draft-tuexen-tsvwg-sctp-udp-encaps-cons);
 //   - UDP checksums on (§5.3; mandatory for IPv6, and the SCTP CRC32c does not cover the headers);
 //   - 8 bytes less room for the SCTP packet in every path MTU (§5.6);
 //   - ICMP errors concern us only if they are about datagrams to the port we use for that peer
@@ -52,43 +58,69 @@ struct UdpEncapsulationConfig {
   // Default: the IPv4 and the IPv6 wildcard; each datagram still says which address it reached.
   std::vector<SocketAddress> local_addresses = {SocketAddress::any(SocketAddress::Family::kV4, 0),
                                                 SocketAddress::any(SocketAddress::Family::kV6, 0)};
-  // Learned remote ports kept at most (one per remote IP of live associations); when full, new
+  // Learned remote ports kept at most (one per peer address of live associations); when full, new
   // addresses use the default until entries are forgotten.
   std::size_t max_remote_ports = 65536;
   // Socket options; udp_checksum is forced on.
   UdpSocketOptions socket;
 };
 
-// Remote IP -> remote UDP encapsulation port.
+// Peer transport address (IP, remote SCTP port) -> remote UDP encapsulation port (RFC 6951 §5.1:
+// one per destination address of an association; an endpoint has a single local SCTP port, so
+// the peer's IP and SCTP port identify the association, RFC 9260 §1.5.8).
+//
+// Besides the stored ports it keeps answer ports: the UDP source port of a packet whose
+// verification tag nobody could check (an INIT, an out-of-the-blue packet). An answer to it (INIT
+// ACK, ABORT, SHUTDOWN COMPLETE) goes there, but the stored port is left alone, so that such a
+// packet cannot redirect an existing association. They live until clear_answers().
 class RemotePortMap {
  public:
   RemotePortMap(std::uint16_t default_port, std::size_t capacity)
       : default_port_(default_port), capacity_(capacity) {}
 
-  // The port to send to `remote` (its port ignored): learned or configured, else the default.
-  std::uint16_t port_for(const SocketAddress& remote) const;
+  // The port to send to `remote` (its port ignored) at SCTP port `sctp_port`: learned or
+  // configured, else the default.
+  std::uint16_t port_for(const SocketAddress& remote, std::uint16_t sctp_port) const;
   // `remote` with that port.
-  SocketAddress destination(const SocketAddress& remote) const {
-    return remote.with_port(port_for(remote));
+  SocketAddress destination(const SocketAddress& remote, std::uint16_t sctp_port) const {
+    return remote.with_port(port_for(remote, sctp_port));
   }
-  std::optional<std::uint16_t> learned(const SocketAddress& remote) const;
+  std::optional<std::uint16_t> learned(const SocketAddress& remote, std::uint16_t sctp_port) const;
 
-  // The source (IP and UDP port) of a packet the engine accepted. Returns true when the stored
-  // port changed (a NAT rebinding, or the first packet). False, without change, for port 0 or when
-  // the map is full and the address new.
-  bool learn(const SocketAddress& source);
+  // The source (IP and UDP port) of a packet from SCTP port `sctp_port` that the engine accepted
+  // after checking its tag (§5.4). Returns true when the stored port changed (a NAT rebinding, or
+  // the first packet). False, without change, for port 0 or when the map is full and the address
+  // new.
+  bool learn(const SocketAddress& source, std::uint16_t sctp_port) {
+    return set(source, sctp_port, source.port());
+  }
   // Set by configuration or the application (the SCTP_REMOTE_UDP_ENCAPS_PORT of RFC 6951 §6.1).
-  bool set(const SocketAddress& remote, std::uint16_t port);
-  void forget(const SocketAddress& remote);
+  bool set(const SocketAddress& remote, std::uint16_t sctp_port, std::uint16_t udp_port);
+  void forget(const SocketAddress& remote, std::uint16_t sctp_port);
   std::size_t size() const { return ports_.size(); }
   std::uint16_t default_port() const { return default_port_; }
 
- private:
-  static SocketAddress key(const SocketAddress& remote) { return remote.with_port(0); }
+  // Answer ports (see above). answer_to: the source of a packet whose tag was not checked; false
+  // for port 0 or when `capacity` answers are pending already.
+  bool answer_to(const SocketAddress& source, std::uint16_t sctp_port);
+  // Where an answer to `remote`/`sctp_port` goes: the pending answer port, else port_for().
+  SocketAddress answer_destination(const SocketAddress& remote, std::uint16_t sctp_port) const;
+  void clear_answers() { answers_.clear(); }
+  std::size_t answers() const { return answers_.size(); }
 
+  // The key of a peer transport address: its IP bytes, with the SCTP port in the port field. The
+  // IPv6 scope is left out, as the engine's addresses have none: a key learned from a received
+  // datagram must match the one an engine packet's destination gives.
+  static SocketAddress key(const SocketAddress& remote, std::uint16_t sctp_port) {
+    return SocketAddress::from_ip_bytes(remote.ip_bytes(), sctp_port)
+        .value_or(remote.with_port(sctp_port));
+  }
+
+ private:
   std::uint16_t default_port_;
   std::size_t capacity_;
   std::unordered_map<SocketAddress, std::uint16_t> ports_;
+  std::unordered_map<SocketAddress, std::uint16_t> answers_;
 };
 
 // Whether a received datagram can be an encapsulated SCTP packet: at least a common header, and a
@@ -98,8 +130,10 @@ bool plausible_encapsulated_packet(std::span<const std::uint8_t> payload,
                                    const SocketAddress& source);
 
 // Whether an ICMP error read from an encapsulation socket is about a datagram we sent to `ports`'
-// current port for its destination (RFC 6951 §5.5). The verification tag check stays with the
-// engine (RFC 9260 Appendix C).
+// current port for its destination (RFC 6951 §5.5): the quoted SCTP destination port names the
+// peer address; without it (a quote too short to hold the SCTP header) the error cannot be tied
+// to an association and is not. The verification tag check stays with the engine (RFC 9260
+// Appendix C).
 bool icmp_concerns_encapsulation(const IcmpError& error, const RemotePortMap& ports);
 
 // The sockets of one encapsulating endpoint: one per configured local address, all on one port.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -94,11 +95,9 @@ class TwoHostNetwork {
   bool created_client_ = false;
 };
 
-TEST(NetnsFailover, PrimaryLinkDownMidTransferLosesNothing) {
-  TwoHostNetwork net;
-  if (!net.skip_reason.empty()) GTEST_SKIP() << net.skip_reason;
-  ASSERT_TRUE(net.error.empty()) << net.error;
-
+// `server_extra` / `client_extra`: more options (protection); returns the client's stdout.
+std::string run_failover(const TwoHostNetwork& net, const std::string& server_extra,
+                         const std::string& client_extra) {
   // Short timers so that the path is declared down within about a second: three consecutive
   // timeouts (Path.Max.Retrans 2, §8.2) at RTO 100-400 ms; heartbeats every 200 ms find the
   // second path alive beforehand.
@@ -108,10 +107,11 @@ TEST(NetnsFailover, PrimaryLinkDownMidTransferLosesNothing) {
   // Ephemeral UDP ports on both sides: before anything came from the other's second address,
   // each must send there to the UDP port learned from the first (RFC 6951 §5.4 learning; one
   // port per peer endpoint, as usrsctp keeps it).
-  CliServer server(
-      net.in(net.server_ns),
-      "--listen 10.200.1.1:5000 --listen 10.200.2.1:5000 --udp-port 0 --echo" + tuning);
-  ASSERT_GT(server.udp_port, 0) << server.process().err();
+  CliServer server(net.in(net.server_ns),
+                   "--listen 10.200.1.1:5000 --listen 10.200.2.1:5000 --udp-port 0 --echo" +
+                       tuning + server_extra);
+  EXPECT_GT(server.udp_port, 0) << server.process().err();
+  if (server.udp_port <= 0) return {};
 
   std::vector<std::string> argv = net.in(net.client_ns);
   argv.push_back(SCTPS_CLI_PATH);
@@ -120,25 +120,28 @@ TEST(NetnsFailover, PrimaryLinkDownMidTransferLosesNothing) {
                                   std::to_string(server.udp_port) +
                                   " --echo-check --count 4000 --rate 800 --size 300 --json "
                                   "--stats-interval 0.5" +
-                                  tuning)) {
+                                  tuning + client_extra)) {
     argv.push_back(a);
   }
   ChildProcess client(argv);
-  ASSERT_TRUE(client.started());
+  EXPECT_TRUE(client.started());
+  if (!client.started()) return {};
   // Mid-transfer: once a few hundred echoes came back (the first progress line after 0.5 s).
-  ASSERT_TRUE(client.wait_output(
+  const bool progressed = client.wait_output(
       [](const std::string& err) {
         return err.find("\"event\":\"progress\"") != std::string::npos;
       },
-      15s, true))
-      << client.err();
+      15s, true);
+  EXPECT_TRUE(progressed) << client.err();
+  if (!progressed) return {};
   const auto down = ip({"-n", net.client_ns, "link", "set", "cli1", "down"});
-  ASSERT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_EQ(down.exit_code, 0) << down.err;
 
   const auto code = client.wait_exit(50s);
   const std::string out = client.out(), err = client.err();
   std::printf("client stdout: %s\nclient stderr:\n%s\n", out.c_str(), err.c_str());
-  ASSERT_TRUE(code.has_value()) << "client did not finish within 50 s";
+  EXPECT_TRUE(code.has_value()) << "client did not finish within 50 s";
+  if (!code) return out;
   EXPECT_EQ(*code, 0) << err;
   EXPECT_EQ(json_number(out, "messages_sent"), 4000) << out;
   EXPECT_EQ(json_number(out, "messages_received"), 4000) << out;
@@ -149,6 +152,35 @@ TEST(NetnsFailover, PrimaryLinkDownMidTransferLosesNothing) {
 
   const auto s = server.stop();
   EXPECT_EQ(json_number(s.out, "messages", "\"summary\""), 4000) << s.all();
+  EXPECT_EQ(json_number(s.out, "rekeys", "\"summary\""), 0) << s.all();
+  return out;
+}
+
+TEST(NetnsFailover, PrimaryLinkDownMidTransferLosesNothing) {
+  TwoHostNetwork net;
+  if (!net.skip_reason.empty()) GTEST_SKIP() << net.skip_reason;
+  ASSERT_TRUE(net.error.empty()) << net.error;
+  run_failover(net, "", "");
+}
+
+// Issue #6: the same with every packet protected (TLS 1.3 key management): the association moves
+// to the second path with the keys it has (epoch 3 throughout, no new handshake) and loses
+// nothing; the server's certificate names the address the client connects to.
+TEST(NetnsFailover, ProtectedAssociationKeepsItsKeysAcrossTheFailover) {
+  TwoHostNetwork net;
+  if (!net.skip_reason.empty()) GTEST_SKIP() << net.skip_reason;
+  ASSERT_TRUE(net.error.empty()) << net.error;
+  const std::string dir = ::testing::TempDir() + "/sctps_netns_tls_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(run_cli("gen-certs --cn 10.200.1.1 --out " + dir).exit_code, 0);
+  const std::string out = run_failover(net,
+                                       " --protect strict --cert " + dir + "/server.pem --key " +
+                                           dir + "/server.key --ca " + dir + "/ca.pem",
+                                       " --protect strict --cert " + dir + "/client.pem --key " +
+                                           dir + "/client.key --ca " + dir + "/ca.pem");
+  EXPECT_EQ(json_number(out, "messages_received_protected"), 4000) << out;
+  EXPECT_NE(out.find("\"epochs\":[3,3],\"rekeys\":0"), std::string::npos) << out;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -52,22 +52,23 @@ TEST(RuntimeIcmp, PortUnreachableForInitIsReportedWithQuotedHeader) {
   EXPECT_NE(initiate_tag, 0u);  // RFC 9260 §5.1.2: never 0
 }
 
-TEST(RuntimeIcmp, ErrorAboutAPortNoLongerUsedForThePeerIsIgnored) {
-  // RFC 6951 §5.5: an ICMP error counts only if it is about the UDP port we now use for that
-  // peer. The first INIT goes to one closed port; before its error is read, the peer's port is
-  // changed (a second association to the same IP names another closed port).
+TEST(RuntimeIcmp, ErrorsAboutTwoPeersOnOneIpAreEachAboutThatPeersPort) {
+  // RFC 6951 §5.1, §5.5: the remote UDP port is kept per association and destination address, so
+  // two peers on one IP (SCTP ports 5000 and 5003) each have their own, and an ICMP error counts
+  // when it is about the port used for the peer its quoted SCTP header names. (Per IP, the second
+  // connect would have replaced the first peer's port and its error would not have counted.)
   RuntimeOptions o = testing::loopback_options(Family::kV4, 5001);
   auto created = Runtime::create(o);
   ASSERT_TRUE(created.ok()) << created.error().message;
   Runtime& rt = *created.value();
-  const std::uint16_t old_port = closed_udp_port(Family::kV4);
-  std::uint16_t new_port = closed_udp_port(Family::kV4);
-  while (new_port == old_port) new_port = closed_udp_port(Family::kV4);
-  ASSERT_NE(rt.connect(net::SocketAddress::loopback(Family::kV4, 5000), old_port), 0u);
-  ASSERT_NE(rt.connect(net::SocketAddress::loopback(Family::kV4, 5003), new_port), 0u);
+  const std::uint16_t first_port = closed_udp_port(Family::kV4);
+  std::uint16_t second_port = closed_udp_port(Family::kV4);
+  while (second_port == first_port) second_port = closed_udp_port(Family::kV4);
+  ASSERT_NE(rt.connect(net::SocketAddress::loopback(Family::kV4, 5000), first_port), 0u);
+  ASSERT_NE(rt.connect(net::SocketAddress::loopback(Family::kV4, 5003), second_port), 0u);
   ASSERT_TRUE(rt.run_until([&] { return rt.counters().icmp_errors >= 2; }, 2s));
   EXPECT_EQ(rt.counters().icmp_port_unreachable, 2u);
-  EXPECT_EQ(rt.counters().icmp_relevant, 1u);
+  EXPECT_EQ(rt.counters().icmp_relevant, 2u);
   ASSERT_TRUE(rt.last_icmp_report().has_value());
   EXPECT_EQ(rt.last_icmp_report()->sctp_destination_port, std::optional<std::uint16_t>(5003));
 }

@@ -16,6 +16,7 @@
 #include "km/tls_key_manager.h"
 #include "protection_harness.h"
 #include "tls_harness.h"
+#include "wire/byte_io.h"
 #include "wire/chunk_type.h"
 #include "wire/crc32c.h"
 
@@ -791,6 +792,52 @@ TEST(InitialHandshakeFailure, TamperedInitParameterGivesDifferentKeys) {
   expect_failed_without_delivery(n, "", "");
   EXPECT_TRUE(tampered);
   EXPECT_TRUE(events_of<core::ProtectionEstablished>(*p.client).empty());
+}
+
+// Between the SCTP handshake and Protection Established packets still travel in clear, and an
+// on-path attacker who read the verification tag can add DATA. The peer holds its user messages
+// until protection (never in clear), so an unprotected user message is never delivered.
+TEST(InitialHandshakeFailure, UnprotectedUserDataBeforeProtectionIsNotDelivered) {
+  NetPair n(59, {}, RekeyOptions{});
+  Pair& p = n.pair;
+  bool injected = false;
+  p.net.set_filter(p.client_ip, p.server_ip, [&](Packet& packet) {
+    if (injected) return Verdict::kPass;
+    auto v = wire::PacketView::parse(packet.bytes);
+    if (!v) return Verdict::kPass;
+    for (const auto& c : *v) {
+      if (c.type != ct::kData) continue;
+      auto d = wire::DataChunk::parse(c);
+      if (!d || d->ppid.value() != core::kKeyManagementPpid) continue;
+      // The ClientHello passes; a forged unordered message rides next to it, same tags.
+      std::vector<std::uint8_t> forged(packet.bytes.begin(), packet.bytes.begin() + 12);
+      const std::vector<std::uint8_t> chunk = {ct::kData, 0x07, 0x00, 0x14,  // U, B, E; length 20
+                                               0,         0,    0,    0,     // TSN, set below
+                                               0x00,      0x01, 0x00, 0x00,  // stream 1, SSN 0
+                                               0x00,      0x00, 0x00, 0x4D,  // PPID 77
+                                               'e',       'v',  'i',  'l'};
+      forged.insert(forged.end(), chunk.begin(), chunk.end());
+      wire::store_be32(forged.data() + 12 + 4, d->tsn.value() + 100);
+      wire::write_sctp_checksum(forged);
+      p.net.inject(forged, packet.from, packet.to, p.net.now());
+      injected = true;
+      break;
+    }
+    return Verdict::kPass;
+  });
+  const core::AssocId id = p.connect();
+  ASSERT_EQ(p.client->endpoint().send(id, StreamId(1), Ppid(51), pattern(300, 2), {}, p.net.now()),
+            core::SendStatus::kOk);
+  ASSERT_TRUE(p.run_until([&] { return !p.server->received.empty(); }, sec(10)));
+  p.net.run_for(ms(100));
+  EXPECT_TRUE(injected);
+  for (const auto& r : p.server->received) {
+    EXPECT_NE(r.message.ppid.value(), 77u);
+    EXPECT_TRUE(r.message.is_protected);
+  }
+  const auto stats = p.server->endpoint().stats(p.server_assoc());
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->dropped_unprotected_messages, 1u);
 }
 
 }  // namespace

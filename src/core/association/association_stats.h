@@ -53,7 +53,10 @@ struct AssociationStats {
   std::uint64_t dropped_protected_without_keys = 0;  // DTLS chunk before negotiation agreed on it
   std::uint64_t key_management_messages_sent = 0;
   std::uint64_t key_management_messages_received = 0;
-  std::uint64_t held_messages = 0;     // application messages that waited for protection
+  std::uint64_t held_messages = 0;  // application messages that waited for protection
+  // User messages that arrived in clear although the DTLS chunk was agreed (before protection was
+  // in place; afterwards such packets are dropped whole): never delivered.
+  std::uint64_t dropped_unprotected_messages = 0;
   std::uint64_t key_epoch = 0;         // epoch of the send keys (0: not protected)
   std::uint64_t rekeys = 0;            // KeysRotated events so far
   std::uint16_t cipher_suite = 0;      // TLS 1.3 id of the suite in use (0: none)

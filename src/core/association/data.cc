@@ -85,6 +85,13 @@ void Association::deliver_messages(TimePoint now) {
       km_->on_message(m->payload, m->is_protected, *protector_, now);
       continue;
     }
+    if (!m->is_protected && protector_) {
+      // The DTLS chunk is agreed: the peer holds its messages until protection is in place, so
+      // user data in clear is someone else's (an on-path injector who read the tags) or a
+      // broken peer's; never the application's (draft §5.2).
+      ++stats_.dropped_unprotected_messages;
+      continue;
+    }
     ++stats_.messages_received;
     stats_.user_bytes_received += m->payload.size();
     emit(MessageReceived{id_, std::move(*m)});
