@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "e2e_args.h"
+#include "usrsctp_common.h"
 
 namespace {
 
@@ -73,39 +74,8 @@ constexpr const char* kCipher = "ECDHE-ECDSA-AES128-GCM-SHA256";
   usage(std::string(what) + ": " + detail);
 }
 
-// usrsctp as in usrsctp_e2e.cc: the same buffers, Nagle off.
-
-std::uint16_t pick_free_udp_port() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  socklen_t len = sizeof(a);
-  std::uint16_t port = 0;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  if (fd >= 0) ::close(fd);
-  return port;
-}
-
-struct socket* make_socket() {
-  struct socket* s =
-      usrsctp_socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP, nullptr, nullptr, 0, nullptr);
-  if (s == nullptr) usage("usrsctp_socket failed");
-  sctp_event ev{};
-  ev.se_assoc_id = SCTP_FUTURE_ASSOC;
-  ev.se_type = SCTP_ASSOC_CHANGE;
-  ev.se_on = 1;
-  usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof(ev));
-  const int on = 1;
-  usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_RECVRCVINFO, &on, sizeof(on));
-  usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof(on));
-  const int snd = 4 << 20, rcv = 1 << 20;
-  usrsctp_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
-  usrsctp_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-  return s;
-}
+using e2e::make_usrsctp_socket;
+using e2e::pick_free_udp_port;
 
 // One whole SCTP message into `buffer` (grown as needed); false at the end of the association.
 bool receive_message(struct socket* s, std::vector<std::uint8_t>& buffer, std::size_t& size,
@@ -353,7 +323,7 @@ std::string sctp_stats_json() {
 }
 
 int run_server(const Args& a) {
-  struct socket* listener = make_socket();
+  struct socket* listener = make_usrsctp_socket();
   sockaddr_in local{};
   local.sin_family = AF_INET;
   local.sin_port = htons(a.sctp_port);
@@ -398,7 +368,7 @@ int run_server(const Args& a) {
 }
 
 int run_client(const Args& a) {
-  struct socket* s = make_socket();
+  struct socket* s = make_usrsctp_socket();
   sctp_udpencaps encaps{};
   encaps.sue_address.ss_family = AF_INET;
   encaps.sue_port = htons(a.remote_udp_port);

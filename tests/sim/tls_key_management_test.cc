@@ -53,15 +53,6 @@ km::TlsKeyManagerConfig tls_config(bool server, const TlsOptions& o) {
   return c;
 }
 
-core::DtlsChunkConfig tls_dtls(core::DtlsRoles roles) {
-  core::DtlsChunkConfig c;
-  c.enabled = true;
-  c.methods = {wire::dtls_km_method::kTls13};
-  c.roles = roles;
-  c.mode = core::DtlsMode::kStrict;
-  return c;
-}
-
 struct TlsPair {
   explicit TlsPair(std::uint64_t seed, LinkConfig link = {}, TlsOptions o = {})
       : client_keys(

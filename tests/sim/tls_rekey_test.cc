@@ -235,12 +235,19 @@ INSTANTIATE_TEST_SUITE_P(EitherSide, RekeyStarter, ::testing::Bool(),
                            return p.param ? "NegotiatedServerStarts" : "NegotiatedClientStarts";
                          });
 
-// §6.2.4: both send a ClientHello for epoch 4; the negotiated client's handshake is the one done.
-TEST(Rekey, SimultaneousStartsResolveToTheNegotiatedClientsHandshake) {
+// A protected pair at t, the close_notify messages of the initial handshake delivered.
+class RekeyAfterEstablishment : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    d.establish(t);
+    d.pump(t);
+  }
   Direct d;
   const TimePoint t = kTimeZero + sec(1);
-  d.establish(t);
-  d.pump(t);
+};
+
+// §6.2.4: both send a ClientHello for epoch 4; the negotiated client's handshake is the one done.
+TEST_F(RekeyAfterEstablishment, SimultaneousStartsResolveToTheNegotiatedClientsHandshake) {
   ASSERT_TRUE(d.client->rekey(d.client_protector, t + sec(1)));
   ASSERT_TRUE(d.server->rekey(d.server_protector, t + sec(1)));
   d.pump(t + sec(1));
@@ -332,11 +339,7 @@ TEST(Rekey, AeadLimitWarningStartsARekeyBeforeTheLimit) {
 }
 
 // §7: a rekey without answer is tried again while the current keys are usable, then given up.
-TEST(Rekey, TimeoutBeforeTheServersFlightIsRetriedThenSucceeds) {
-  Direct d;
-  const TimePoint t = kTimeZero + sec(1);
-  d.establish(t);
-  d.pump(t);
+TEST_F(RekeyAfterEstablishment, TimeoutBeforeTheServersFlightIsRetriedThenSucceeds) {
   ASSERT_TRUE(d.client->rekey(d.client_protector, t));
   ASSERT_TRUE(d.client->poll_message().has_value());  // the ClientHello is lost
   d.client->advance_time(d.client_protector, t + sec(10));
@@ -351,11 +354,7 @@ TEST(Rekey, TimeoutBeforeTheServersFlightIsRetriedThenSucceeds) {
   EXPECT_EQ(d.server->epoch(), 4u);
 }
 
-TEST(Rekey, ServerRestartsItsSessionWhenTheClientTriesAgain) {
-  Direct d;
-  const TimePoint t = kTimeZero + sec(1);
-  d.establish(t);
-  d.pump(t);
+TEST_F(RekeyAfterEstablishment, ServerRestartsItsSessionWhenTheClientTriesAgain) {
   ASSERT_TRUE(d.client->rekey(d.client_protector, t));
   auto hello = d.client->poll_message();
   ASSERT_TRUE(hello);
@@ -370,11 +369,7 @@ TEST(Rekey, ServerRestartsItsSessionWhenTheClientTriesAgain) {
   EXPECT_EQ(seal_and_open(d.client_protector, d.server_protector), std::optional<std::uint64_t>(4));
 }
 
-TEST(Rekey, GivesUpAfterThreeAttempts) {
-  Direct d;
-  const TimePoint t = kTimeZero + sec(1);
-  d.establish(t);
-  d.pump(t);
+TEST_F(RekeyAfterEstablishment, GivesUpAfterThreeAttempts) {
   ASSERT_TRUE(d.client->rekey(d.client_protector, t));
   TimePoint now = t;
   for (int attempt = 0; attempt < 3 && d.client->state() != core::KeyManagerState::kFailed;
@@ -393,11 +388,7 @@ TEST(Rekey, GivesUpAfterThreeAttempts) {
   EXPECT_EQ(d.client->rekey_retries(), 2u);
 }
 
-TEST(Rekey, TimeoutAfterInstallingTheNewReceiveKeysEndsTheAssociation) {
-  Direct d;
-  const TimePoint t = kTimeZero + sec(1);
-  d.establish(t);
-  d.pump(t);
+TEST_F(RekeyAfterEstablishment, TimeoutAfterInstallingTheNewReceiveKeysEndsTheAssociation) {
   ASSERT_TRUE(d.client->rekey(d.client_protector, t));
   while (auto m = d.client->poll_message()) d.server->on_message(*m, true, d.server_protector, t);
   while (auto m = d.server->poll_message()) d.client->on_message(*m, true, d.client_protector, t);
@@ -415,11 +406,7 @@ TEST(Rekey, TimeoutAfterInstallingTheNewReceiveKeysEndsTheAssociation) {
 
 // §3.3: the identity proved in the first handshake may not change; a renewed certificate of the
 // same identity is fine (PeerIdentity::same_identity, tested with the session).
-TEST(Rekey, PeerIdentityChangeAtRekeyFailsBothSides) {
-  Direct d;
-  const TimePoint t = kTimeZero + sec(1);
-  d.establish(t);
-  d.pump(t);
+TEST_F(RekeyAfterEstablishment, PeerIdentityChangeAtRekeyFailsBothSides) {
   // The client now presents the server's certificate (same CA, another identity). The server
   // judges clients by chain only, so only the identity rule can refuse it.
   d.client_config = rekey_config(credentials(true), RekeyOptions{});
@@ -433,11 +420,7 @@ TEST(Rekey, PeerIdentityChangeAtRekeyFailsBothSides) {
   EXPECT_FALSE(has_receive(d.server_protector, false, 4));
 }
 
-TEST(Rekey, MessagesOfOtherEpochsAndUnprotectedOnesAreDropped) {
-  Direct d;
-  const TimePoint t = kTimeZero + sec(1);
-  d.establish(t);
-  d.pump(t);
+TEST_F(RekeyAfterEstablishment, MessagesOfOtherEpochsAndUnprotectedOnesAreDropped) {
   ASSERT_TRUE(d.client->rekey(d.client_protector, t));
   auto hello = d.client->poll_message();
   ASSERT_TRUE(hello);
@@ -456,15 +439,6 @@ TEST(Rekey, MessagesOfOtherEpochsAndUnprotectedOnesAreDropped) {
 }
 
 // --- In the simulated network ---
-
-core::DtlsChunkConfig tls_dtls(core::DtlsRoles roles) {
-  core::DtlsChunkConfig c;
-  c.enabled = true;
-  c.methods = {wire::dtls_km_method::kTls13};
-  c.roles = roles;
-  c.mode = core::DtlsMode::kStrict;
-  return c;
-}
 
 struct NetPair {
   NetPair(std::uint64_t seed, LinkConfig link, const RekeyOptions& o,
