@@ -38,7 +38,11 @@ TlsRole tls_role(core::DtlsRole role) {
 
 TlsKeyManager::TlsKeyManager(const core::KeyManagementAgreement& agreement,
                              const TlsKeyManagerConfig& config)
-    : agreement_(agreement), config_(config), role_(tls_role(agreement.role)) {}
+    : downgrade_data_(agreement.downgrade_data),
+      failure_time_(agreement.failure_time),
+      restart_(agreement.restart),
+      config_(config),
+      role_(tls_role(agreement.role)) {}
 
 TlsKeyManager::~TlsKeyManager() = default;
 
@@ -260,7 +264,7 @@ bool TlsKeyManager::install(protect::ChunkProtector& protector, bool send, bool 
 
 void TlsKeyManager::on_handshake_complete(protect::ChunkProtector& protector, TimePoint now) {
   Handshake& hs = *hs_;
-  auto exported = export_keys(hs.session, agreement_.downgrade_data, agreement_.restart);
+  auto exported = export_keys(hs.session, downgrade_data_, restart_);
   if (!exported) {
     fail(fmt::format("exporting the keys of epoch {}: {}", hs.epoch, exported.error().message));
     return;
@@ -325,7 +329,7 @@ void TlsKeyManager::switch_keys(protect::ChunkProtector& protector, TimePoint no
     // learns it from the first packet the new keys open (on_traffic).
     const bool confirmed = hs.role == TlsRole::kClient;
     const Duration drain = config_.drain_time.value_or(
-        confirmed ? kConfirmedDrain : std::max(kConfirmedDrain, agreement_.failure_time));
+        confirmed ? kConfirmedDrain : std::max(kConfirmedDrain, failure_time_));
     drain_ = Drain{epoch_, now + drain, confirmed};
     ++rekeys_;
     transitions_.push_back(

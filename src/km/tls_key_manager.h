@@ -186,7 +186,11 @@ class TlsKeyManager final : public core::KeyManager {
   void fail(std::string why);
   void drop() { ++dropped_messages_; }
 
-  core::KeyManagementAgreement agreement_;
+  // What this manager needs of the agreement for its whole life (not the peer's addresses, which
+  // only the factory looks at): memory per idle association (issue #6).
+  std::vector<std::uint8_t> downgrade_data_;
+  Duration failure_time_;
+  bool restart_ = false;
   const TlsKeyManagerConfig& config_;
   TlsRole role_;
   core::KeyManagerState state_ = core::KeyManagerState::kPending;

@@ -38,12 +38,15 @@ class Aead {
 
  private:
   Aead(EvpCipherCtxPtr ctx, SecretBytes iv, std::size_t tag_length, Mode mode)
-      : ctx_(std::move(ctx)), iv_(std::move(iv)), tag_length_(tag_length), mode_(mode) {}
+      : ctx_(std::move(ctx)),
+        iv_(std::move(iv)),
+        tag_length_(static_cast<std::uint8_t>(tag_length)),
+        mode_(mode) {}
   bool start(std::uint64_t sequence, wire::Bytes aad);
 
   EvpCipherCtxPtr ctx_;
   SecretBytes iv_;
-  std::size_t tag_length_ = 0;
+  std::uint8_t tag_length_ = 0;  // kAeadTagLength (checked by create)
   Mode mode_ = Mode::kSeal;
 };
 

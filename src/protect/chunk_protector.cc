@@ -117,11 +117,12 @@ SealResult ChunkProtector::seal(wire::MutableBytes packet, std::size_t packet_le
   const std::size_t chunks_len = packet_len - kCommonHeaderSize;
   if (record_padding > DtlsChunk::kMaxRecordSize) return fail(SealError::kRecordTooLarge);
   const std::size_t inner_len = chunks_len + 1 + record_padding;
-  const std::size_t tag_len = tx.aead.tag_length();
+  const std::size_t tag_len = tx.cipher.tag_length();
   const std::size_t record_len = inner_len + tag_len;
   if (record_len > DtlsChunk::kMaxRecordSize) return fail(SealError::kRecordTooLarge);
   const std::size_t total = kRecordStart + wire::padded4(record_len);
   if (total > capacity) return fail(SealError::kBufferTooSmall);
+  if (!tx.cipher.prepare()) return fail(SealError::kCryptoFailure);  // nothing consumed yet
 
   const KeyId id = send_context_->id();
   const std::uint64_t sequence = tx.next_sequence++;  // consumed even if OpenSSL fails below
@@ -144,10 +145,10 @@ SealResult ChunkProtector::seal(wire::MutableBytes packet, std::size_t packet_le
   wire::store_be16(chunk + DtlsChunk::kSequenceOffset, static_cast<std::uint16_t>(sequence));
 
   const wire::Bytes aad(chunk + DtlsChunk::kCiphertextOffset, DtlsChunk::kUnifiedHeaderSize);
-  if (!tx.aead.seal(sequence, aad, packet.subspan(kRecordStart, inner_len),
-                    packet.subspan(kRecordStart + inner_len, tag_len)))
+  if (!tx.cipher.aead().seal(sequence, aad, packet.subspan(kRecordStart, inner_len),
+                             packet.subspan(kRecordStart + inner_len, tag_len)))
     return fail(SealError::kCryptoFailure);
-  const auto mask = tx.mask.compute(packet.subspan(kRecordStart, record_len));
+  const auto mask = tx.cipher.mask().compute(packet.subspan(kRecordStart, record_len));
   if (!mask) return fail(SealError::kCryptoFailure);
   chunk[DtlsChunk::kSequenceOffset] ^= (*mask)[0];
   chunk[DtlsChunk::kSequenceOffset + 1] ^= (*mask)[1];
@@ -188,14 +189,17 @@ OpenResult ChunkProtector::open(wire::MutableBytes packet) {
   KeyContext* ctx = receive_index_[dtls->restart ? 1 : 0][dtls->epoch_bits];
   if (ctx == nullptr) return dropped(DropReason::kUnknownKeyContext);
   ReceiveDirection& rx = *ctx->receive();
-  const std::size_t tag_len = rx.aead.tag_length();
+  const std::size_t tag_len = rx.cipher.tag_length();
   const std::size_t record_len = dtls->encrypted_record.size();
   if (record_len < tag_len + 1) return dropped(DropReason::kMalformed);  // no room for a type
   if (options_.enforce_aead_limits && rx.failed_decryptions >= rx.limits.integrity)
     return dropped(DropReason::kIntegrityLimit);
+  // A restart key's contexts are made here the first time (key_context.h). Failing means OpenSSL
+  // could not allocate; counted with the other packets that could not be processed.
+  if (!rx.cipher.prepare()) return dropped(DropReason::kMalformed);
 
   // Sequence number: unmask (RFC 9147 §4.2.3), reconstruct (§4.2.2), check the window (§4.5.1).
-  const auto mask = rx.mask.compute(dtls->encrypted_record);
+  const auto mask = rx.cipher.mask().compute(dtls->encrypted_record);
   if (!mask) return dropped(DropReason::kMalformed);
   const auto low = static_cast<std::uint16_t>(dtls->encrypted_sequence ^
                                               ((unsigned{(*mask)[0]} << 8) | unsigned{(*mask)[1]}));
@@ -214,7 +218,7 @@ OpenResult ChunkProtector::open(wire::MutableBytes packet) {
   const wire::MutableBytes inner = packet.subspan(record_at, inner_len);
   const wire::Bytes tag = packet.subspan(record_at + inner_len, tag_len);
   ++rx.decryptions;
-  if (!rx.aead.open(sequence, aad, inner, tag)) {
+  if (!rx.cipher.aead().open(sequence, aad, inner, tag)) {
     ++rx.failed_decryptions;
     ++stats_.aead_failures;
     return dropped(DropReason::kAuthenticationFailed);

@@ -1,7 +1,8 @@
 // The chunk protection operator of one association (draft-ietf-tsvwg-sctp-dtls-chunk): it keeps
 // the association's DTLS key contexts, turns an outgoing packet's chunks into one DTLS chunk
 // (seal) and a received DTLS chunk back into chunks (open), and offers key management the
-// abstract API of draft §7. Sans-IO: no clock, no sockets, no allocation per packet.
+// abstract API of draft §7. Sans-IO: no clock, no sockets, no allocation per packet (a restart
+// key prepares its cipher contexts at its first use, once).
 //
 // Record layout (our reading #1 in shared/specs/README.md; RFC 9147 §4):
 //   DTLS chunk header (4) | pre-padding 0 (1) | unified header 0x28|EE (1) | sequence (2, masked)

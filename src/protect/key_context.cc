@@ -23,25 +23,50 @@ LimitLevel AeadLimits::level(std::uint64_t count, std::uint64_t limit, std::uint
   return LimitLevel::kOk;
 }
 
+std::optional<DirectionCipher::Prepared> DirectionCipher::make(const KeyMaterial& material,
+                                                               Aead::Mode mode) {
+  auto aead = Aead::create(*material.suite, material.key.bytes(), material.iv.bytes(), mode);
+  auto mask = SequenceMask::create(*material.suite, material.sn_key.bytes());
+  if (!aead || !mask) return std::nullopt;
+  return Prepared{std::move(*aead), std::move(*mask)};
+}
+
+std::optional<DirectionCipher> DirectionCipher::create(const KeyMaterial& material, Aead::Mode mode,
+                                                       Preparation preparation) {
+  if (!material.valid()) return std::nullopt;
+  auto prepared = make(material, mode);
+  if (!prepared) return std::nullopt;
+  const std::size_t tag_length = prepared->aead.tag_length();
+  if (preparation == Preparation::kNow)
+    return DirectionCipher(std::move(*prepared), tag_length, mode);
+  // `prepared` frees its contexts on return; the material waits for prepare().
+  return DirectionCipher(material.clone(), tag_length, mode);
+}
+
+bool DirectionCipher::prepare() {
+  const Deferred* deferred = std::get_if<Deferred>(&state_);
+  if (deferred == nullptr) return true;
+  auto prepared = make(*deferred, mode_);
+  if (!prepared) return false;
+  state_ = std::move(*prepared);  // the material is wiped as it is replaced
+  return true;
+}
+
 bool KeyContext::install_send(const KeyMaterial& material, const AeadLimits& limits) {
   if (send_ || !material.valid()) return false;
-  auto aead =
-      Aead::create(*material.suite, material.key.bytes(), material.iv.bytes(), Aead::Mode::kSeal);
-  auto mask = SequenceMask::create(*material.suite, material.sn_key.bytes());
-  if (!aead || !mask) return false;
-  send_.emplace(SendDirection{material.suite, std::move(*aead), std::move(*mask), limits});
+  auto cipher = DirectionCipher::create(material, Aead::Mode::kSeal, preparation());
+  if (!cipher) return false;
+  send_.emplace(SendDirection{material.suite, std::move(*cipher), limits});
   return true;
 }
 
 bool KeyContext::install_receive(const KeyMaterial& material, const AeadLimits& limits,
                                  std::size_t replay_window) {
   if (receive_ || !material.valid()) return false;
-  auto aead =
-      Aead::create(*material.suite, material.key.bytes(), material.iv.bytes(), Aead::Mode::kOpen);
-  auto mask = SequenceMask::create(*material.suite, material.sn_key.bytes());
-  if (!aead || !mask) return false;
-  receive_.emplace(ReceiveDirection{material.suite, std::move(*aead), std::move(*mask), limits,
-                                    ReplayWindow(replay_window)});
+  auto cipher = DirectionCipher::create(material, Aead::Mode::kOpen, preparation());
+  if (!cipher) return false;
+  receive_.emplace(
+      ReceiveDirection{material.suite, std::move(*cipher), limits, ReplayWindow(replay_window)});
   return true;
 }
 

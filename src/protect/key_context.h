@@ -5,13 +5,19 @@
 // their AEAD invocations (draft §7.10-§7.12) and compare them with the suite's AEAD limits
 // (RFC 9147 §4.5.3, see cipher_suite.h), so that key management can rekey in time.
 //
-// The raw key material is not kept: it lives on only inside the OpenSSL contexts, which wipe it
-// when they are freed.
+// The OpenSSL contexts of a direction take about 1.8 KB (AES-GCM 1.15 KB, AES-ECB 0.64 KB), for
+// each of up to four directions per association (issue #6). Primary keys are used at once, so their
+// contexts are prepared at installation and the raw key material is not kept: it lives on only
+// inside the OpenSSL contexts, which wipe it when they are freed. Restart keys (draft §5.4) serve
+// only if the association restarts, which most never do: their contexts are prepared the first time
+// they seal or open, and until then the material is held in SecretBytes, wiped when the direction
+// goes. Installation still prepares them once, so that it fails exactly as for a primary key.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <variant>
 
 #include "protect/aead.h"
 #include "protect/cipher_suite.h"
@@ -48,10 +54,49 @@ struct AeadLimits {
   static LimitLevel level(std::uint64_t count, std::uint64_t limit, std::uint32_t warn_percent);
 };
 
+// When a direction's OpenSSL contexts are made.
+enum class Preparation : std::uint8_t {
+  kNow,         // at installation; the raw material is not kept
+  kOnFirstUse,  // at the first prepare(); the material is kept until then
+};
+
+// The AEAD and the sequence-number mask of one direction.
+class DirectionCipher {
+ public:
+  // nullopt if OpenSSL refuses the suite or the material (also for kOnFirstUse: the contexts are
+  // made once and dropped, to check).
+  static std::optional<DirectionCipher> create(const KeyMaterial& material, Aead::Mode mode,
+                                               Preparation preparation);
+
+  // Makes the contexts if that was deferred. False if OpenSSL fails (out of memory); the material
+  // is kept for another try.
+  bool prepare();
+  bool prepared() const { return std::holds_alternative<Prepared>(state_); }
+  // Only once prepare() returned true.
+  Aead& aead() { return std::get_if<Prepared>(&state_)->aead; }
+  SequenceMask& mask() { return std::get_if<Prepared>(&state_)->mask; }
+  // Known without preparing.
+  std::size_t tag_length() const { return tag_length_; }
+
+ private:
+  struct Prepared {
+    Aead aead;
+    SequenceMask mask;
+  };
+  static std::optional<Prepared> make(const KeyMaterial& material, Aead::Mode mode);
+  // Inline rather than on the heap: no larger than the prepared alternative plus a heap block.
+  using Deferred = KeyMaterial;
+  DirectionCipher(std::variant<Prepared, Deferred> state, std::size_t tag_length, Aead::Mode mode)
+      : state_(std::move(state)), tag_length_(static_cast<std::uint8_t>(tag_length)), mode_(mode) {}
+
+  std::variant<Prepared, Deferred> state_;
+  std::uint8_t tag_length_ = 0;  // kAeadTagLength
+  Aead::Mode mode_ = Aead::Mode::kSeal;
+};
+
 struct SendDirection {
   const CipherSuite* suite = nullptr;
-  Aead aead;
-  SequenceMask mask;
+  DirectionCipher cipher;
   AeadLimits limits;
   std::uint64_t next_sequence = 0;
   std::uint64_t encryptions = 0;
@@ -60,8 +105,7 @@ struct SendDirection {
 
 struct ReceiveDirection {
   const CipherSuite* suite = nullptr;
-  Aead aead;
-  SequenceMask mask;
+  DirectionCipher cipher;
   AeadLimits limits;
   ReplayWindow replay;
   std::uint64_t decryptions = 0;  // every AEAD open attempt, successful or not
@@ -76,7 +120,8 @@ class KeyContext {
   KeyId id() const { return id_; }
 
   // False if the direction is already installed (a key is never replaced: its sequence numbers
-  // would start again at 0 and repeat nonces), the material is invalid, or OpenSSL fails.
+  // would start again at 0 and repeat nonces), the material is invalid, or OpenSSL fails. The
+  // contexts of a restart key context are prepared on first use (see the top of this file).
   bool install_send(const KeyMaterial& material, const AeadLimits& limits);
   bool install_receive(const KeyMaterial& material, const AeadLimits& limits,
                        std::size_t replay_window);
@@ -96,6 +141,10 @@ class KeyContext {
   LimitLevel receive_limit_level() const;
 
  private:
+  Preparation preparation() const {
+    return id_.restart ? Preparation::kOnFirstUse : Preparation::kNow;
+  }
+
   KeyId id_;
   std::optional<SendDirection> send_;
   std::optional<ReceiveDirection> receive_;

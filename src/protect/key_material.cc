@@ -10,7 +10,7 @@ std::optional<SecretBytes> SecretBytes::from(wire::Bytes bytes) {
   if (bytes.size() > kCapacity) return std::nullopt;
   SecretBytes s;
   if (!bytes.empty()) std::memcpy(s.data_.data(), bytes.data(), bytes.size());
-  s.size_ = bytes.size();
+  s.size_ = static_cast<std::uint8_t>(bytes.size());
   return s;
 }
 

@@ -43,7 +43,8 @@ class SecretBytes {
 
  private:
   std::array<std::uint8_t, kCapacity> data_{};
-  std::size_t size_ = 0;
+  std::uint8_t size_ = 0;  // one byte (<= kCapacity): a key context holds several of these
+  static_assert(kCapacity <= 0xFF);
 };
 
 struct KeyMaterial {

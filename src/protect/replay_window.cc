@@ -12,8 +12,7 @@ std::size_t clamp_size(std::size_t size) {
 
 }  // namespace
 
-ReplayWindow::ReplayWindow(std::size_t size)
-    : words_((clamp_size(size) + 63) / 64, 0), size_(clamp_size(size)) {}
+ReplayWindow::ReplayWindow(std::size_t size) : size_(clamp_size(size)) {}
 
 std::optional<std::uint64_t> ReplayWindow::highest() const {
   if (!any_) return std::nullopt;
@@ -41,6 +40,18 @@ void ReplayWindow::clear_bit(std::uint64_t sequence) {
   words_[index / 64] &= ~(std::uint64_t{1} << (index % 64));
 }
 
+void ReplayWindow::cover(std::uint64_t sequence) {
+  const std::size_t full = (size_ + 63) / 64;
+  if (words_.size() >= full || sequence < bit_count()) return;
+  // Until the bitmap spans the window, the highest sequence number is below bit_count(), so every
+  // sequence number held sits at its own index; a larger bitmap keeps those indices, and the
+  // words only need to be extended with zeros.
+  const std::uint64_t needed = sequence / 64 + 1;
+  std::size_t words = std::max<std::size_t>(words_.size() * 2, 1);
+  while (words < needed && words < full) words *= 2;
+  words_.resize(std::min(words, full), 0);
+}
+
 ReplayWindow::Verdict ReplayWindow::check(std::uint64_t sequence) const {
   if (!any_ || sequence > top_) return Verdict::kNew;
   if (top_ - sequence >= size_) return Verdict::kTooOld;
@@ -49,10 +60,11 @@ ReplayWindow::Verdict ReplayWindow::check(std::uint64_t sequence) const {
 
 void ReplayWindow::commit(std::uint64_t sequence) {
   if (!any_) {
-    std::fill(words_.begin(), words_.end(), 0);
+    cover(sequence);
     any_ = true;
     top_ = sequence;
   } else if (sequence > top_) {
+    cover(sequence);
     const std::uint64_t advance = sequence - top_;
     if (advance >= bit_count()) {
       std::fill(words_.begin(), words_.end(), 0);
@@ -81,6 +93,7 @@ void ReplayWindow::commit(std::uint64_t sequence) {
 void ReplayWindow::resize(std::size_t size) {
   ReplayWindow next(size);
   if (any_) {
+    next.words_.assign((next.size_ + 63) / 64, 0);
     next.any_ = true;
     next.top_ = top_;
     // Sequence numbers the old window had already given up on count as seen in a larger one:

@@ -5,7 +5,11 @@
 // record above it is new; one inside it is new unless its bit is set; one below it is too old.
 // check() only looks; commit() records a sequence number and must be called only after the record
 // was authenticated (RFC 9147 §4.5.1: the window is not updated before successful deprotection).
-// The bitmap is allocated when the window is made or resized, never per record.
+// The bitmap is allocated by the first commit (a key that never receives, such as an unused restart
+// key, needs none) and grows with the highest sequence number until it spans the window: while
+// the highest one is below the window size, only as many bits as sequence numbers so far (each at
+// its own index) are kept, so a key that received a few records holds one word (issue #6). It
+// doubles when it grows and never shrinks, so that is amortised O(1) per record.
 #pragma once
 
 #include <cstddef>
@@ -43,6 +47,8 @@ class ReplayWindow {
   void set_bit(std::uint64_t sequence);
   void clear_bit(std::uint64_t sequence);
   std::size_t bit_count() const { return words_.size() * 64; }
+  // Grows the bitmap, if it does not span the window yet, to hold `sequence` at its own index.
+  void cover(std::uint64_t sequence);
 
   std::vector<std::uint64_t> words_;
   std::size_t size_ = kDefaultSize;

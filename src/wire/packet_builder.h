@@ -52,6 +52,10 @@ class PacketBuilder {
     return out;
   }
 
+  // The packet without its checksum: for a packet the protector seals next, which writes the
+  // checksum of the sealed packet (computing it here too would be wasted).
+  MutableBytes finish_unchecksummed() { return w_.written_mutable(); }
+
   // For the protector: the bytes after the common header, to be sealed in place.
   MutableBytes chunk_bytes() { return w_.written_mutable().subspan(CommonHeader::kSize); }
 

@@ -301,7 +301,7 @@ std::optional<Transmit> Association::poll_transmit(wire::MutableBytes buffer, Ti
     if (data_state && rtx_) add_data(builder, *dest, now);
   }
   if (builder.empty()) return std::nullopt;
-  std::size_t size = builder.finish().size();
+  std::size_t size = (seal ? builder.finish_unchecksummed() : builder.finish()).size();
   if (seal && !seal_packet(buffer, size, oversized ? buffer.size() : capacity, now)) {
     return std::nullopt;
   }

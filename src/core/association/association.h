@@ -29,6 +29,7 @@
 #include "core/options.h"
 #include "core/path/path_manager.h"
 #include "core/random.h"
+#include "core/ring_queue.h"
 #include "core/rx/data_tracker.h"
 #include "core/rx/reassembly_queue.h"
 #include "core/sequence_number.h"
@@ -291,7 +292,7 @@ class Association {
   std::uint64_t next_message_id_ = 1;
   bool send_blocked_ = false;
 
-  std::deque<PendingControl> control_;
+  RingQueue<PendingControl> control_;
   std::vector<std::uint8_t> init_chunk_;                 // INIT as sent, for T1 retransmission
   std::vector<std::uint8_t> cookie_echo_chunk_;          // COOKIE ECHO as sent
   std::optional<std::uint32_t> cookie_preservative_ms_;  // after a Stale Cookie error (§5.2.6)
@@ -316,7 +317,7 @@ class Association {
     std::vector<std::uint8_t> payload;
     SendOptions options;
   };
-  std::deque<HeldMessage> held_;  // application messages waiting for protection
+  RingQueue<HeldMessage> held_;  // application messages waiting for protection
   std::size_t held_bytes_ = 0;
 
   AssociationStats stats_;

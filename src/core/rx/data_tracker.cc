@@ -7,26 +7,29 @@
 namespace sctps::core {
 namespace {
 
-constexpr std::size_t kRingBits = 65536;
-constexpr std::size_t kRingWords = kRingBits / 64;
-
-std::size_t ring_index(std::int64_t u) {
-  return static_cast<std::size_t>(u) & (kRingBits - 1);
-}
+// Smallest ring: one cache line of bits covers the reordering of most single-loss episodes.
+constexpr std::size_t kMinRingBits = 256;
+// Largest ring: every offset a gap ack block can express (kMaxGapOffset) has a bit of its own.
+constexpr std::size_t kMaxRingBits = 65536;
+static_assert(kMaxRingBits > static_cast<std::size_t>(DataTracker::kMaxGapOffset));
 
 }  // namespace
 
 DataTracker::DataTracker(Tsn peer_initial_tsn, Duration delayed_ack_timeout, int packets_per_ack)
     : delayed_ack_timeout_(std::max(delayed_ack_timeout, Duration::zero())),
-      packets_per_ack_(std::max(packets_per_ack, 1)),
-      ring_(kRingWords, 0) {
+      packets_per_ack_(std::max(packets_per_ack, 1)) {
   // §6.2: before anything arrived, the cumulative TSN ack is the TSN just below the initial one.
   cum_ = unwrapper_.unwrap(Tsn(peer_initial_tsn.value() - 1u));
   highest_ = cum_;
-  duplicates_.reserve(kMaxDuplicates);
+}
+
+std::size_t DataTracker::ring_index(std::int64_t u) const {
+  // ring_bits() is a power of two; only called while the ring exists.
+  return static_cast<std::size_t>(u) & (ring_bits() - 1);
 }
 
 bool DataTracker::test_bit(std::int64_t u) const {
+  if (ring_.empty()) return false;  // no gap: nothing above cum_ is held
   const std::size_t i = ring_index(u);
   return ((ring_[i / 64] >> (i % 64)) & 1u) != 0;
 }
@@ -63,6 +66,32 @@ void DataTracker::advance_cum() {
     clear_bit(cum_ + 1);
     ++cum_;
   }
+  release_ring_if_no_gaps();
+}
+
+void DataTracker::reserve_ring(std::int64_t u) {
+  const auto needed = static_cast<std::size_t>(u - cum_) + 1;  // bits for cum_ + 1 .. u, and more
+  std::size_t bits = std::max(ring_bits(), kMinRingBits);
+  while (bits < needed) bits *= 2;
+  bits = std::min(bits, kMaxRingBits);
+  if (bits == ring_bits()) return;
+  // Doubling bounds the copying: each growth copies fewer bits than the ring it replaces, and a
+  // TSN at most kMaxGapOffset above cum_ is accepted, so at most 8 growths per gap episode.
+  std::vector<std::uint64_t> grown(bits / 64, 0);
+  if (!ring_.empty()) {
+    const std::size_t old_mask = ring_bits() - 1;
+    for (std::int64_t v = cum_ + 1; v <= highest_; ++v) {
+      const std::size_t i = static_cast<std::size_t>(v) & old_mask;
+      if (((ring_[i / 64] >> (i % 64)) & 1u) == 0) continue;
+      const std::size_t j = static_cast<std::size_t>(v) & (bits - 1);
+      grown[j / 64] |= std::uint64_t{1} << (j % 64);
+    }
+  }
+  ring_ = std::move(grown);
+}
+
+void DataTracker::release_ring_if_no_gaps() {
+  if (cum_ == highest_ && !ring_.empty()) std::vector<std::uint64_t>().swap(ring_);
 }
 
 void DataTracker::add_duplicate(Tsn tsn) {
@@ -97,11 +126,13 @@ DataTracker::Observe DataTracker::observe(Tsn tsn, bool immediate_ack) {
     return Observe::kOutOfWindow;
   }
   unwrapper_.unwrap(tsn);
-  if (u > highest_) highest_ = u;
   if (u == cum_ + 1) {
+    if (u > highest_) highest_ = u;
     cum_ = u;
     advance_cum();
   } else {
+    reserve_ring(u);  // before highest_ moves: the copy walks the TSNs held so far
+    if (u > highest_) highest_ = u;
     set_bit(u);
   }
   return Observe::kNew;
@@ -175,10 +206,11 @@ bool DataTracker::handle_forward_tsn(Tsn new_cumulative_tsn) {
     return false;
   }
   // RFC 3758 §3.6: the skipped TSNs count as received; stop reporting anything at or below.
-  if (u - cum_ > kMaxGapOffset) {
-    // Everything held lies below u (highest_ <= cum_ + 65535).
+  if (u >= highest_) {
+    // Everything held lies at or below u: the gaps are gone with it (the ring is freed below).
     std::fill(ring_.begin(), ring_.end(), 0);
   } else {
+    // highest_ - cum_ < ring_bits(), so these TSNs do not share bits with the ones kept above u.
     for (std::int64_t v = cum_ + 1; v <= u; ++v) clear_bit(v);
   }
   unwrapper_.unwrap(new_cumulative_tsn);

@@ -6,9 +6,12 @@
 // exists, and on duplicates), RFC 7053 §4 (I bit: no delay), RFC 3758 §3.6 (FORWARD TSN on the
 // receiver side).
 //
-// Received TSNs above the cumulative TSN ack are kept in a fixed 65536-bit ring (8 KiB, allocated
-// once): gap ack block offsets are 16 bits, so nothing beyond cum + 65535 can be reported and such
-// TSNs are refused (kOutOfWindow). All ordering is done on unwrapped 64-bit TSNs.
+// Received TSNs above the cumulative TSN ack are kept in a bit ring that exists only while a gap
+// does: it is allocated when the first TSN arrives out of order, doubles (from 256 bits up to
+// 65536, 8 KiB) when a TSN lands farther above the cumulative TSN ack than it covers, and is freed
+// when the last gap closes, so an idle or loss-free association holds none (issue #6). Gap ack
+// block offsets are 16 bits, so nothing beyond cum + 65535 can be reported and such TSNs are
+// refused (kOutOfWindow). All ordering is done on unwrapped 64-bit TSNs.
 //
 // Usage by the association, per received packet:
 //   for each DATA chunk:  r = observe(tsn, chunk.immediate_sack);  kNew -> hand to reassembly,
@@ -82,6 +85,8 @@ class DataTracker {
   bool is_delivered_or_acked(Tsn tsn) const { return unwrapper_.peek(tsn) <= cum_; }
   // Number of duplicates waiting for the next SACK.
   std::size_t pending_duplicates() const { return duplicates_.size(); }
+  // Bits of the gap ring now allocated: 0 while there is no gap (for tests and statistics).
+  std::size_t ring_bits() const { return ring_.size() * 64; }
 
   // RFC 3758 §3.6: moves the cumulative TSN ack to new_cumulative_tsn (and further over TSNs
   // already held), forgetting everything at or below it. Returns true when it moved; the caller
@@ -92,12 +97,17 @@ class DataTracker {
 
  private:
   void begin_packet();
+  std::size_t ring_index(std::int64_t u) const;
   bool test_bit(std::int64_t u) const;
   void set_bit(std::int64_t u);
   void clear_bit(std::int64_t u);
   // First unwrapped TSN in [from, to] whose bit equals want, or to + 1.
   std::int64_t scan(std::int64_t from, std::int64_t to, bool want) const;
   void advance_cum();
+  // Makes the ring cover u (cum_ < u <= cum_ + kMaxGapOffset), keeping the bits held.
+  void reserve_ring(std::int64_t u);
+  // Frees the ring once no gap is left (all its bits are clear then).
+  void release_ring_if_no_gaps();
   void add_duplicate(Tsn tsn);
 
   Duration delayed_ack_timeout_;
@@ -106,7 +116,9 @@ class DataTracker {
   Unwrapper<Tsn> unwrapper_;
   std::int64_t cum_ = 0;      // unwrapped cumulative TSN ack
   std::int64_t highest_ = 0;  // unwrapped highest TSN held, >= cum_
-  // Bit (u & 0xFFFF) set <=> TSN u with cum_ < u <= highest_ has arrived.
+  // Bit (u mod ring_bits()) set <=> TSN u with cum_ < u <= highest_ has arrived. Empty while
+  // cum_ == highest_; otherwise a power-of-two number of bits above highest_ - cum_, so the TSNs
+  // that can be held never share a bit. Every bit outside (cum_, highest_] is clear.
   std::vector<std::uint64_t> ring_;
   std::vector<Tsn> duplicates_;
 

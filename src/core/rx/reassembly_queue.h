@@ -19,13 +19,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <span>
 #include <utility>
 #include <vector>
 
+#include "core/ring_queue.h"
 #include "core/sequence_number.h"
 #include "wire/data_chunk.h"
 #include "wire/forward_tsn_chunk.h"
@@ -138,7 +138,7 @@ class ReassemblyQueue {
   std::vector<std::int64_t> next_ssn_;
   // Complete ordered messages whose SSN is not yet due, keyed by (stream, unwrapped SSN).
   std::map<std::pair<std::uint16_t, std::int64_t>, ReceivedMessage> waiting_;
-  std::deque<ReceivedMessage> ready_;
+  RingQueue<ReceivedMessage> ready_;
   std::size_t buffered_bytes_ = 0;
 };
 

@@ -1,7 +1,7 @@
 // Retransmission queue: DATA chunks sent and not yet cumulatively acknowledged, by TSN
 // (RFC 9260 §6.1, §6.2.1, §6.3.1 C5, §6.3.3, §7.2.4).
 //
-// Every TSN from cumulative_ack()+1 to highest_sent() has an entry, in one contiguous deque, each
+// Every TSN from cumulative_ack()+1 to highest_sent() has an entry, in one contiguous queue, each
 // in one of three states: in flight (counted in outstanding_bytes()), acked by a gap block (kept
 // until the cumulative ack passes it, since the receiver may still renege, §6.2.1), or marked for
 // retransmission (by T3 expiry or fast retransmit; not in flight).
@@ -25,11 +25,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "core/ring_queue.h"
 #include "core/sequence_number.h"
 #include "core/time.h"
 #include "core/tx/data_to_send.h"
@@ -144,9 +144,9 @@ class RetransmissionQueue {
   static const char* validate(const wire::SackChunk& sack, std::int64_t cum, std::int64_t highest);
 
   Unwrapper<Tsn> unwrapper_;
-  std::int64_t cum_;           // unwrapped cumulative TSN ack point
-  std::int64_t next_;          // unwrapped TSN of the next new chunk
-  std::deque<Entry> entries_;  // TSNs front_tsn() .. next_-1, contiguous
+  std::int64_t cum_;          // unwrapped cumulative TSN ack point
+  std::int64_t next_;         // unwrapped TSN of the next new chunk
+  RingQueue<Entry> entries_;  // TSNs front_tsn() .. next_-1, contiguous
   std::vector<PathState> paths_;
   std::size_t flight_bytes_ = 0;
   std::size_t pending_ = 0;       // entries in kPendingRetransmit

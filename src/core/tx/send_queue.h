@@ -17,12 +17,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <unordered_map>
 #include <vector>
 
+#include "core/ring_queue.h"
 #include "core/time.h"
 #include "core/tx/data_to_send.h"
 #include "wire/types.h"
@@ -102,7 +102,7 @@ class SendQueue {
     bool urgent = false;
   };
   struct Stream {
-    std::deque<Message> queue;
+    RingQueue<Message> queue;
     Ssn next_ssn{0};
     bool in_ring = false;
   };
@@ -120,7 +120,7 @@ class SendQueue {
   std::size_t limit_;
   std::uint16_t outbound_streams_;
   std::unordered_map<std::uint16_t, Stream> streams_;  // created on first use
-  std::deque<std::uint16_t> ring_;                     // streams with queued messages, in turn
+  RingQueue<std::uint16_t> ring_;                      // streams with queued messages, in turn
   std::optional<std::uint16_t> current_;  // stream whose front message is being produced
   std::size_t buffered_ = 0;
   std::size_t message_count_ = 0;

@@ -316,9 +316,105 @@ TEST(DataTrackerTest, RequestImmediateSack) {
   EXPECT_FALSE(t.sack_due());
 }
 
-// Random arrival with losses and duplicates, checked against a plain set-based model.
-TEST(DataTrackerTest, MatchesReferenceModelUnderRandomArrival) {
-  std::mt19937 rng(12345);
+TEST(DataTrackerTest, NoRingWhileThereIsNoGap) {
+  DataTracker t(Tsn(100), ms(200), 2);
+  EXPECT_EQ(t.ring_bits(), 0u);
+  packet(t, {100, 101, 102}, kT0);
+  EXPECT_EQ(t.ring_bits(), 0u);
+  packet(t, {104}, kT0);  // 103 missing
+  EXPECT_EQ(t.ring_bits(), 256u);
+  EXPECT_EQ(t.make_sack(1, kRoomy).gap_ack_blocks, (std::vector<GapAckBlock>{{2, 2}}));
+  packet(t, {103}, kT0);  // the gap closes: the ring goes
+  EXPECT_EQ(t.cumulative_tsn_ack(), Tsn(104));
+  EXPECT_EQ(t.ring_bits(), 0u);
+  EXPECT_EQ(t.observe(Tsn(104), false), Observe::kDuplicate);
+  EXPECT_EQ(t.observe(Tsn(106), false), Observe::kNew);  // a new gap makes a new ring
+  EXPECT_EQ(t.ring_bits(), 256u);
+  EXPECT_EQ(t.observe(Tsn(106), false), Observe::kDuplicate);
+}
+
+TEST(DataTrackerTest, RingGrowsWithTheGapAndKeepsWhatItHeld) {
+  DataTracker t(Tsn(1000), ms(200), 2);
+  const std::uint32_t cum = 999;
+  packet(t, {cum + 2, cum + 3, cum + 200}, kT0);
+  EXPECT_EQ(t.ring_bits(), 256u);
+  packet(t, {cum + 256}, kT0);  // offset 256 needs 257 bits
+  EXPECT_EQ(t.ring_bits(), 512u);
+  packet(t, {cum + 3000}, kT0);
+  EXPECT_EQ(t.ring_bits(), 4096u);
+  packet(t, {cum + 65535}, kT0);  // the farthest a gap block reaches
+  EXPECT_EQ(t.ring_bits(), 65536u);
+  EXPECT_EQ(t.observe(Tsn(cum + 65536), false), Observe::kOutOfWindow);
+  EXPECT_EQ(t.ring_bits(), 65536u);
+  for (std::uint32_t v : {cum + 2, cum + 3, cum + 200, cum + 256, cum + 3000, cum + 65535}) {
+    EXPECT_EQ(t.observe(Tsn(v), false), Observe::kDuplicate) << v;
+  }
+  EXPECT_EQ(
+      t.make_sack(1, kRoomy).gap_ack_blocks,
+      (std::vector<GapAckBlock>{{2, 3}, {200, 200}, {256, 256}, {3000, 3000}, {65535, 65535}}));
+  for (std::uint32_t v = cum + 1; v < cum + 65535; ++v) t.observe(Tsn(v), false);
+  t.on_packet_end(kT0);
+  EXPECT_EQ(t.cumulative_tsn_ack(), Tsn(cum + 65535));
+  EXPECT_FALSE(t.has_gaps());
+  EXPECT_EQ(t.ring_bits(), 0u);
+}
+
+// The bits held move to new positions when the ring grows: held TSNs on both sides of the old
+// ring's index wrap, and of the 32-bit TSN wrap.
+TEST(DataTrackerTest, RingGrowthAcrossBothWraps) {
+  // cum = 0xFFFFFFF9: its ring index (mod 256) is 249, so cum + 10 wraps to index 3.
+  DataTracker t(Tsn(0xFFFFFFFA), ms(200), 2);
+  const std::uint32_t cum = 0xFFFFFFF9;
+  packet(t, {cum + 3, cum + 5, cum + 6, cum + 10, cum + 250}, kT0);
+  EXPECT_EQ(t.ring_bits(), 256u);
+  packet(t, {cum + 700}, kT0);
+  EXPECT_EQ(t.ring_bits(), 1024u);
+  EXPECT_EQ(t.make_sack(1, kRoomy).gap_ack_blocks,
+            (std::vector<GapAckBlock>{{3, 3}, {5, 6}, {10, 10}, {250, 250}, {700, 700}}));
+  EXPECT_EQ(t.observe(Tsn(cum + 4), false), Observe::kNew);
+  EXPECT_EQ(t.observe(Tsn(cum + 251), false), Observe::kNew);
+  EXPECT_EQ(t.observe(Tsn(cum + 7), false), Observe::kNew);
+  for (std::uint32_t v : {cum + 3, cum + 5, cum + 10, cum + 250, cum + 700}) {
+    EXPECT_EQ(t.observe(Tsn(v), false), Observe::kDuplicate) << v;
+  }
+  EXPECT_EQ(t.observe(Tsn(cum + 1), false), Observe::kNew);
+  EXPECT_EQ(t.observe(Tsn(cum + 2), false), Observe::kNew);
+  EXPECT_EQ(t.cumulative_tsn_ack(), Tsn(cum + 7));
+  t.on_packet_end(kT0);
+  EXPECT_EQ(t.make_sack(1, kRoomy).gap_ack_blocks,
+            (std::vector<GapAckBlock>{{3, 3}, {243, 244}, {693, 693}}));
+}
+
+TEST(DataTrackerTest, ForwardTsnKeepsBitsAboveItAndFreesTheRingAtTheTop) {
+  DataTracker t(Tsn(1), ms(200), 2);
+  packet(t, {5, 300, 2000}, kT0);
+  EXPECT_EQ(t.ring_bits(), 2048u);
+  EXPECT_TRUE(t.handle_forward_tsn(Tsn(299)));  // 300 was held: cum moves over it
+  t.on_packet_end(kT0);
+  EXPECT_EQ(t.cumulative_tsn_ack(), Tsn(300));
+  EXPECT_EQ(t.make_sack(1, kRoomy).gap_ack_blocks, (std::vector<GapAckBlock>{{1700, 1700}}));
+  EXPECT_EQ(t.observe(Tsn(2000), false), Observe::kDuplicate);
+  EXPECT_EQ(t.observe(Tsn(1999), false), Observe::kNew);
+  EXPECT_TRUE(t.handle_forward_tsn(Tsn(1500)));
+  t.on_packet_end(kT0);
+  EXPECT_EQ(t.make_sack(1, kRoomy).gap_ack_blocks, (std::vector<GapAckBlock>{{499, 500}}));
+  EXPECT_NE(t.ring_bits(), 0u);
+  EXPECT_TRUE(t.handle_forward_tsn(Tsn(2000)));  // the top: no gap is left
+  t.on_packet_end(kT0);
+  EXPECT_EQ(t.cumulative_tsn_ack(), Tsn(2000));
+  EXPECT_FALSE(t.has_gaps());
+  EXPECT_EQ(t.ring_bits(), 0u);
+  EXPECT_EQ(t.observe(Tsn(2002), false), Observe::kNew);
+  EXPECT_EQ(t.make_sack(1, kRoomy).gap_ack_blocks, (std::vector<GapAckBlock>{{2, 2}}));
+}
+
+// Random arrival with losses and duplicates, checked against a plain set-based model. far_every:
+// one arrival in that many lands up to far_reach above the cumulative TSN ack (0: never), which
+// grows the ring; forward_to_top_every: one round in that many abandons everything up to the
+// highest TSN held, which frees it.
+void run_reference_model(std::uint32_t seed, std::uint32_t far_every, std::uint32_t far_reach,
+                         std::uint32_t forward_to_top_every) {
+  std::mt19937 rng(seed);
   const std::uint32_t initial = 0xFFFFF000;  // crosses the 32-bit wrap
   DataTracker t(Tsn(initial), ms(200), 2);
   std::set<std::int64_t> got;  // offsets from initial
@@ -327,7 +423,9 @@ TEST(DataTrackerTest, MatchesReferenceModelUnderRandomArrival) {
   for (int round = 0; round < 3000; ++round) {
     const int n = static_cast<int>(rng() % 4) + 1;
     for (int k = 0; k < n; ++k) {
-      const std::int64_t off = cum + 1 + static_cast<std::int64_t>(rng() % 40) - 3;
+      const bool far = far_every != 0 && rng() % far_every == 0;
+      const std::int64_t off = far ? cum + 1 + static_cast<std::int64_t>(rng() % far_reach)
+                                   : cum + 1 + static_cast<std::int64_t>(rng() % 40) - 3;
       const auto tsn = Tsn(static_cast<std::uint32_t>(initial + static_cast<std::uint32_t>(off)));
       const Observe r = t.observe(tsn, false);
       const bool dup = off <= cum || got.count(off) != 0;
@@ -335,8 +433,10 @@ TEST(DataTrackerTest, MatchesReferenceModelUnderRandomArrival) {
       if (!dup) got.insert(off);
       while (got.count(cum + 1) != 0) got.erase(++cum);
     }
-    if (rng() % 50 == 0) {  // occasionally abandon a little
-      const std::int64_t fwd = cum + static_cast<std::int64_t>(rng() % 5);
+    const bool to_top =
+        forward_to_top_every != 0 && rng() % forward_to_top_every == 0 && !got.empty();
+    if (to_top || rng() % 50 == 0) {  // occasionally abandon a little, or everything held
+      const std::int64_t fwd = to_top ? *got.rbegin() : cum + static_cast<std::int64_t>(rng() % 5);
       const bool moved = t.handle_forward_tsn(
           Tsn(static_cast<std::uint32_t>(initial + static_cast<std::uint32_t>(fwd))));
       EXPECT_EQ(moved, fwd > cum);
@@ -353,6 +453,9 @@ TEST(DataTrackerTest, MatchesReferenceModelUnderRandomArrival) {
     EXPECT_EQ(t.has_gaps(), !got.empty());
     if (!got.empty()) {
       EXPECT_TRUE(t.sack_due());
+      EXPECT_GT(t.ring_bits(), static_cast<std::size_t>(*got.rbegin() - cum));
+    } else {
+      EXPECT_EQ(t.ring_bits(), 0u);
     }
     if (t.sack_due() || rng() % 3 == 0) {
       const wire::SackChunk s = t.make_sack(1, 65535);
@@ -368,6 +471,15 @@ TEST(DataTrackerTest, MatchesReferenceModelUnderRandomArrival) {
       ASSERT_EQ(s.gap_ack_blocks, expect) << "round " << round;
     }
   }
+}
+
+TEST(DataTrackerTest, MatchesReferenceModelUnderRandomArrival) {
+  run_reference_model(12345, 0, 0, 0);
+}
+
+TEST(DataTrackerTest, MatchesReferenceModelWhileTheRingGrowsAndGoes) {
+  run_reference_model(777, 25, 20000, 40);
+  run_reference_model(4242, 200, 65535, 0);
 }
 
 }  // namespace

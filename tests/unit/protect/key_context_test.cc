@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdint>
+#include <vector>
+
 #include "protect_test_util.h"
 
 namespace sctps::protect {
@@ -76,6 +80,58 @@ TEST(KeyContext, SequenceSpaceCountsAsLimit) {
   EXPECT_EQ(ctx.send_limit_level(), LimitLevel::kApproaching);
   ctx.send()->next_sequence = std::uint64_t{1} << 48;
   EXPECT_EQ(ctx.send_limit_level(), LimitLevel::kReached);
+}
+
+// Restart keys keep their material until first used; the contexts then made work exactly as those
+// a primary key prepares at installation.
+TEST(KeyContext, RestartDirectionsArePreparedOnFirstUse) {
+  for (const std::uint16_t suite : {0x1301, 0x1302, 0x1303}) {
+    SCOPED_TRACE(suite);
+    const KeyMaterial m = make_material(suite, 7);
+    const AeadLimits limits = AeadLimits::for_suite(*m.suite);
+    KeyContext primary(KeyId{false, 3});
+    KeyContext restart(KeyId{true, 3});
+    ASSERT_TRUE(primary.install_send(m, limits));
+    ASSERT_TRUE(primary.install_receive(m, limits, 64));
+    ASSERT_TRUE(restart.install_send(m, limits));
+    ASSERT_TRUE(restart.install_receive(m, limits, 64));
+    EXPECT_TRUE(primary.send()->cipher.prepared());
+    EXPECT_TRUE(primary.receive()->cipher.prepared());
+    EXPECT_FALSE(restart.send()->cipher.prepared());
+    EXPECT_FALSE(restart.receive()->cipher.prepared());
+    EXPECT_EQ(restart.send()->cipher.tag_length(), kAeadTagLength);
+    EXPECT_EQ(restart.receive()->cipher.tag_length(), kAeadTagLength);
+
+    ASSERT_TRUE(restart.send()->cipher.prepare());
+    EXPECT_TRUE(restart.send()->cipher.prepared());
+    EXPECT_TRUE(restart.send()->cipher.prepare());  // once prepared, nothing more to do
+
+    const std::array<std::uint8_t, 3> aad{0x28, 0x00, 0x05};
+    std::vector<std::uint8_t> a(40, 0x5A), b(40, 0x5A);
+    std::array<std::uint8_t, kAeadTagLength> tag_a{}, tag_b{};
+    ASSERT_TRUE(primary.send()->cipher.aead().seal(5, aad, a, tag_a));
+    ASSERT_TRUE(restart.send()->cipher.aead().seal(5, aad, b, tag_b));
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(tag_a, tag_b);
+    EXPECT_EQ(primary.send()->cipher.mask().compute(a), restart.send()->cipher.mask().compute(b));
+
+    ASSERT_TRUE(restart.receive()->cipher.prepare());
+    ASSERT_TRUE(restart.receive()->cipher.aead().open(5, aad, b, tag_b));
+    EXPECT_EQ(b, std::vector<std::uint8_t>(40, 0x5A));
+    EXPECT_EQ(restart.receive()->cipher.mask().compute(a),
+              primary.receive()->cipher.mask().compute(a));
+  }
+}
+
+TEST(KeyContext, RestartDirectionRefusesInvalidMaterialAtInstallation) {
+  KeyContext restart(KeyId{true, 3});
+  const KeyMaterial m = make_material(0x1301);
+  const AeadLimits limits = AeadLimits::for_suite(*m.suite);
+  KeyMaterial wrong = m.clone();
+  wrong.suite = find_cipher_suite(0x1302);  // 16-byte key for a 32-byte-key suite
+  EXPECT_FALSE(restart.install_send(wrong, limits));
+  EXPECT_FALSE(restart.install_receive(wrong, limits, 64));
+  EXPECT_TRUE(restart.empty());
 }
 
 }  // namespace

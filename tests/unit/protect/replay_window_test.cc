@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <random>
+#include <set>
+
 namespace sctps::protect {
 namespace {
 
@@ -111,6 +115,65 @@ TEST(ReplayWindow, TopOfSequenceSpace) {
   accept(w, top);
   EXPECT_EQ(w.check(top), V::kDuplicate);
   EXPECT_EQ(w.check(top - 1), V::kNew);
+}
+
+// The bitmap starts small and grows with the highest sequence number (replay_window.h); verdicts
+// are those of a plain set of the sequence numbers committed, for window sizes that are and are
+// not multiples of 64, with steps, jumps past the window and a first record far from 0.
+TEST(ReplayWindow, MatchesSetModelWhileTheBitmapGrows) {
+  std::mt19937_64 rng(2024);
+  for (const std::size_t size : {64, 100, 1024, 4000}) {
+    for (const std::uint64_t first : {std::uint64_t{0}, std::uint64_t{5}, std::uint64_t{70000}}) {
+      SCOPED_TRACE(testing::Message() << "size " << size << " first " << first);
+      ReplayWindow w(size);
+      std::set<std::uint64_t> seen;
+      std::uint64_t top = first;
+      accept(w, first);
+      seen.insert(first);
+      for (int i = 0; i < 3000; ++i) {
+        const unsigned r = static_cast<unsigned>(rng() % 100);
+        std::uint64_t s = 0;
+        if (r < 50) {
+          s = top + 1 + rng() % 3;  // mostly in order
+        } else if (r < 55) {
+          s = top + 1 + rng() % (3 * size);  // a jump, sometimes past the whole window
+        } else {
+          s = top - std::min<std::uint64_t>(top, rng() % (size + 20));  // late or replayed
+        }
+        V expect = V::kNew;
+        if (s <= top && top - s >= size) {
+          expect = V::kTooOld;
+        } else if (seen.count(s) != 0) {
+          expect = V::kDuplicate;
+        }
+        ASSERT_EQ(w.check(s), expect) << "step " << i << " sequence " << s;
+        if (expect == V::kNew) {
+          w.commit(s);
+          seen.insert(s);
+          top = std::max(top, s);
+        }
+        ASSERT_EQ(w.highest(), top);
+      }
+    }
+  }
+}
+
+TEST(ReplayWindow, ResizeWhileTheBitmapIsStillSmall) {
+  ReplayWindow w(1024);
+  accept(w, 0);
+  accept(w, 2);
+  accept(w, 3);
+  w.resize(2048);
+  EXPECT_EQ(w.check(1), V::kNew);
+  EXPECT_EQ(w.check(2), V::kDuplicate);
+  accept(w, 1500);
+  EXPECT_EQ(w.check(3), V::kDuplicate);
+  EXPECT_EQ(w.check(4), V::kNew);
+  w.resize(64);  // below the smaller window: all of it counts as seen
+  EXPECT_EQ(w.check(1400), V::kTooOld);
+  EXPECT_EQ(w.check(1499), V::kNew);
+  accept(w, 1499);
+  EXPECT_EQ(w.check(1499), V::kDuplicate);
 }
 
 }  // namespace
