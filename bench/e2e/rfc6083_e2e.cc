@@ -80,30 +80,10 @@ using e2e::pick_free_udp_port;
 // One whole SCTP message into `buffer` (grown as needed); false at the end of the association.
 bool receive_message(struct socket* s, std::vector<std::uint8_t>& buffer, std::size_t& size,
                      std::uint32_t& ppid) {
-  size = 0;
-  for (;;) {
-    sctp_rcvinfo info{};
-    socklen_t info_len = sizeof(info);
-    unsigned int info_type = 0;
-    int flags = 0;
-    const ssize_t n = usrsctp_recvv(s, buffer.data() + size, buffer.size() - size, nullptr, nullptr,
-                                    &info, &info_len, &info_type, &flags);
-    if (n <= 0) return false;
-    if ((flags & MSG_NOTIFICATION) != 0) {
-      sctp_assoc_change change{};
-      if (static_cast<std::size_t>(n) >= sizeof(change)) {
-        std::memcpy(&change, buffer.data() + size, sizeof(change));
-        if (change.sac_type == SCTP_ASSOC_CHANGE && change.sac_state != SCTP_COMM_UP) return false;
-      }
-      continue;
-    }
-    size += static_cast<std::size_t>(n);
-    if ((flags & MSG_EOR) != 0) {
-      ppid = ntohl(info.rcv_ppid);
-      return true;
-    }
-    if (size == buffer.size()) buffer.resize(buffer.size() * 2);
-  }
+  sctp_rcvinfo info{};
+  if (!e2e::receive_usrsctp_message(s, buffer, size, info)) return false;
+  ppid = ntohl(info.rcv_ppid);
+  return true;
 }
 
 bool send_message(struct socket* s, const std::uint8_t* data, std::size_t size,

@@ -7,7 +7,10 @@
 #include <unistd.h>
 #include <usrsctp.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <vector>
 
 #include "e2e_args.h"
 
@@ -46,6 +49,32 @@ inline struct socket* make_usrsctp_socket() {
   usrsctp_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
   usrsctp_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
   return s;
+}
+
+// Reads one whole message into `buffer` (grown as needed, `size` bytes of it used); false at the
+// end of the association (EOF, abort, SHUTDOWN_COMP).
+inline bool receive_usrsctp_message(struct socket* s, std::vector<std::uint8_t>& buffer,
+                                    std::size_t& size, sctp_rcvinfo& info) {
+  size = 0;
+  for (;;) {
+    socklen_t info_len = sizeof(info);
+    unsigned int info_type = 0;
+    int flags = 0;
+    const ssize_t n = usrsctp_recvv(s, buffer.data() + size, buffer.size() - size, nullptr, nullptr,
+                                    &info, &info_len, &info_type, &flags);
+    if (n <= 0) return false;
+    if ((flags & MSG_NOTIFICATION) != 0) {
+      sctp_assoc_change change{};
+      if (static_cast<std::size_t>(n) >= sizeof(change)) {
+        std::memcpy(&change, buffer.data() + size, sizeof(change));
+        if (change.sac_type == SCTP_ASSOC_CHANGE && change.sac_state != SCTP_COMM_UP) return false;
+      }
+      continue;
+    }
+    size += static_cast<std::size_t>(n);
+    if ((flags & MSG_EOR) != 0) return true;
+    if (size == buffer.size()) buffer.resize(buffer.size() * 2);
+  }
 }
 
 }  // namespace e2e

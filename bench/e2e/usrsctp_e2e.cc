@@ -38,26 +38,7 @@ using e2e::pick_free_udp_port;
 // Reads one whole message; false at the end of the association (EOF, abort, SHUTDOWN_COMP).
 bool receive(struct socket* s, std::vector<std::uint8_t>& buffer, std::size_t& size,
              sctp_rcvinfo& info) {
-  size = 0;
-  for (;;) {
-    socklen_t info_len = sizeof(info);
-    unsigned int info_type = 0;
-    int flags = 0;
-    const ssize_t n = usrsctp_recvv(s, buffer.data() + size, buffer.size() - size, nullptr, nullptr,
-                                    &info, &info_len, &info_type, &flags);
-    if (n <= 0) return false;
-    if ((flags & MSG_NOTIFICATION) != 0) {
-      sctp_assoc_change change{};
-      if (static_cast<std::size_t>(n) >= sizeof(change)) {
-        std::memcpy(&change, buffer.data() + size, sizeof(change));
-        if (change.sac_type == SCTP_ASSOC_CHANGE && change.sac_state != SCTP_COMM_UP) return false;
-      }
-      continue;
-    }
-    size += static_cast<std::size_t>(n);
-    if ((flags & MSG_EOR) != 0) return true;
-    if (size == buffer.size()) buffer.resize(buffer.size() * 2);
-  }
+  return e2e::receive_usrsctp_message(s, buffer, size, info);
 }
 
 bool send_message(struct socket* s, const std::uint8_t* data, std::size_t size, std::uint16_t sid,
