@@ -315,7 +315,7 @@ int run_client(const ClientOptions& o) {
     if (o.echo_check) fmt::print("all {} echoes verified\n", received);
     fmt::print("protection {}: {} of {} messages received protected\n", protection,
                received_protected, received);
-    if (keys.protected_()) fmt::print("keys: {}\n", keys.text());
+    if (keys.has_keys()) fmt::print("keys: {}\n", keys.text());
   }
   std::fflush(stdout);
   return 0;

@@ -125,7 +125,7 @@ void KeySummary::note(const core::Event& event) {
 }
 
 std::string KeySummary::text() const {
-  if (!protected_()) return {};
+  if (!has_keys()) return {};
   const protect::CipherSuite* suite = protect::find_cipher_suite(suite_);
   std::string out =
       suite != nullptr ? std::string(suite->name) : fmt::format("suite {:04x}", suite_);
@@ -145,7 +145,7 @@ std::string KeySummary::text() const {
 }
 
 std::string KeySummary::json_fields() const {
-  if (!protected_()) return {};
+  if (!has_keys()) return {};
   const protect::CipherSuite* suite = protect::find_cipher_suite(suite_);
   std::string durations;
   for (const std::int64_t us : rekey_us_) {

@@ -37,7 +37,7 @@ struct ProtectionCliOptions {
 class KeySummary {
  public:
   void note(const core::Event& event);
-  bool protected_() const { return suite_ != 0 || first_epoch_ != 0; }
+  bool has_keys() const { return suite_ != 0 || first_epoch_ != 0; }
   // "TLS_AES_128_GCM_SHA256, epochs 3-7, 4 rekeys (median 1.2 ms, max 2.0 ms)"; empty if none.
   std::string text() const;
   // `,"cipher_suite":"…","epochs":[3,7],"rekeys":4,"rekey_ms":[…]` (leading comma), or "".

@@ -186,7 +186,7 @@ int run_server(const ServerOptions& o) {
         // The stats of an association are gone once it is down; count what is left as closed.
         live.erase(down->id);
         const auto k = totals.keys.find(down->id);
-        const bool keyed = k != totals.keys.end() && k->second.protected_();
+        const bool keyed = k != totals.keys.end() && k->second.has_keys();
         if (o.json) {
           fmt::print(
               "{{\"event\":\"down\",\"association\":{},\"reason\":\"{}\",\"detail\":\"{}\"{}}}\n",
