@@ -74,9 +74,6 @@ constexpr const char* kCipher = "ECDHE-ECDSA-AES128-GCM-SHA256";
   usage(std::string(what) + ": " + detail);
 }
 
-using e2e::make_usrsctp_socket;
-using e2e::pick_free_udp_port;
-
 // One whole SCTP message into `buffer` (grown as needed); false at the end of the association.
 bool receive_message(struct socket* s, std::vector<std::uint8_t>& buffer, std::size_t& size,
                      std::uint32_t& ppid) {
@@ -303,17 +300,9 @@ std::string sctp_stats_json() {
 }
 
 int run_server(const Args& a) {
-  struct socket* listener = make_usrsctp_socket();
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_port = htons(a.sctp_port);
-  local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (usrsctp_bind(listener, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0 ||
-      usrsctp_listen(listener, 1) != 0) {
-    usage("bind/listen failed");
-  }
-  struct socket* s = usrsctp_accept(listener, nullptr, nullptr);
-  if (s == nullptr) usage("accept failed");
+  const e2e::Accepted accepted = e2e::accept_usrsctp(a);
+  struct socket* listener = accepted.listener;
+  struct socket* s = accepted.association;
   std::uint64_t messages = 0, bytes = 0;
   Clock::time_point first{}, last{};
   bool ok = false;
@@ -348,21 +337,7 @@ int run_server(const Args& a) {
 }
 
 int run_client(const Args& a) {
-  struct socket* s = make_usrsctp_socket();
-  sctp_udpencaps encaps{};
-  encaps.sue_address.ss_family = AF_INET;
-  encaps.sue_port = htons(a.remote_udp_port);
-  if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, &encaps, sizeof(encaps)) !=
-      0) {
-    usage("SCTP_REMOTE_UDP_ENCAPS_PORT failed");
-  }
-  sockaddr_in remote{};
-  remote.sin_family = AF_INET;
-  remote.sin_port = htons(a.sctp_port);
-  remote.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (usrsctp_connect(s, reinterpret_cast<sockaddr*>(&remote), sizeof(remote)) != 0) {
-    usage(std::string("connect failed: ") + std::strerror(errno));
-  }
+  struct socket* s = e2e::connect_usrsctp(a);
   DtlsOverSctp dtls(s, false);
   const auto handshake_start = Clock::now();
   if (!dtls.handshake()) usage("DTLS handshake failed");
@@ -433,19 +408,5 @@ int main(int argc, char** argv) {
   const Args a = parse(argc, argv);
   if (a.mode != "server" && a.mode != "client") usage("unknown mode " + a.mode);
   if (!a.psk_file.empty()) usage("--psk-file is for sctps_e2e; DTLS here uses certificates");
-  // Bounded: whatever blocks inside usrsctp, the process ends.
-  std::thread([] {
-    std::this_thread::sleep_for(120s);
-    usage("timeout");
-  }).detach();
-  const std::uint16_t port = pick_free_udp_port();
-  if (port == 0) usage("no free UDP port");
-  usrsctp_init(port, nullptr, nullptr);
-  usrsctp_sysctl_set_sctp_blackhole(2);  // no ABORTs to stray packets of a previous run
-  std::printf("{\"event\":\"ready\",\"udp_port\":%u}\n", port);
-  std::fflush(stdout);
-  const int rc = a.mode == "server" ? run_server(a) : run_client(a);
-  // Let usrsctp's threads send the last control chunks; usrsctp_finish would wait for every timer.
-  std::this_thread::sleep_for(200ms);
-  std::_Exit(rc);
+  e2e::run_usrsctp_program([&a] { return a.mode == "server" ? run_server(a) : run_client(a); });
 }

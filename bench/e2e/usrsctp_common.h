@@ -7,9 +7,15 @@
 #include <unistd.h>
 #include <usrsctp.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "e2e_args.h"
@@ -75,6 +81,68 @@ inline bool receive_usrsctp_message(struct socket* s, std::vector<std::uint8_t>&
     if ((flags & MSG_EOR) != 0) return true;
     if (size == buffer.size()) buffer.resize(buffer.size() * 2);
   }
+}
+
+// A listening socket on 127.0.0.1:a.sctp_port and the one association it accepts.
+struct Accepted {
+  struct socket* listener = nullptr;
+  struct socket* association = nullptr;
+};
+inline Accepted accept_usrsctp(const Args& a) {
+  Accepted r;
+  r.listener = make_usrsctp_socket();
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_port = htons(a.sctp_port);
+  local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (usrsctp_bind(r.listener, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0 ||
+      usrsctp_listen(r.listener, 1) != 0) {
+    usage("bind/listen failed");
+  }
+  r.association = usrsctp_accept(r.listener, nullptr, nullptr);
+  if (r.association == nullptr) usage("accept failed");
+  return r;
+}
+
+// An association to 127.0.0.1:a.sctp_port over UDP encapsulation to a.remote_udp_port.
+inline struct socket* connect_usrsctp(const Args& a) {
+  struct socket* s = make_usrsctp_socket();
+  sctp_udpencaps encaps{};
+  encaps.sue_address.ss_family = AF_INET;
+  encaps.sue_port = htons(a.remote_udp_port);
+  if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, &encaps, sizeof(encaps)) !=
+      0) {
+    usage("SCTP_REMOTE_UDP_ENCAPS_PORT failed");
+  }
+  sockaddr_in remote{};
+  remote.sin_family = AF_INET;
+  remote.sin_port = htons(a.sctp_port);
+  remote.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (usrsctp_connect(s, reinterpret_cast<sockaddr*>(&remote), sizeof(remote)) != 0) {
+    usage(std::string("connect failed: ") + std::strerror(errno));
+  }
+  return s;
+}
+
+// The common main(): a watchdog (whatever blocks inside usrsctp, the process ends), usrsctp on a
+// free UDP port, the "ready" line run.sh waits for, then `run` and a quick exit.
+template <typename Run>
+[[noreturn]] void run_usrsctp_program(Run run) {
+  std::thread([] {
+    std::this_thread::sleep_for(std::chrono::seconds(120));
+    usage("timeout");
+  }).detach();
+  const std::uint16_t port = pick_free_udp_port();
+  if (port == 0) usage("no free UDP port");
+  usrsctp_init(port, nullptr, nullptr);
+  usrsctp_sysctl_set_sctp_blackhole(2);  // no ABORTs to stray packets of a previous run
+  std::printf("{\"event\":\"ready\",\"udp_port\":%u}\n", port);
+  std::fflush(stdout);
+  const int rc = run();
+  // Let usrsctp's threads send the last control chunks, then leave without usrsctp_finish (which
+  // waits for every timer).
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::_Exit(rc);
 }
 
 }  // namespace e2e

@@ -32,9 +32,6 @@ using e2e::Args;
 using e2e::parse;
 using e2e::usage;
 
-using e2e::make_usrsctp_socket;
-using e2e::pick_free_udp_port;
-
 // Reads one whole message; false at the end of the association (EOF, abort, SHUTDOWN_COMP).
 bool receive(struct socket* s, std::vector<std::uint8_t>& buffer, std::size_t& size,
              sctp_rcvinfo& info) {
@@ -55,17 +52,9 @@ double seconds(Clock::duration d) {
 }
 
 int run_server(const Args& a) {
-  struct socket* listener = make_usrsctp_socket();
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_port = htons(a.sctp_port);
-  local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (usrsctp_bind(listener, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0 ||
-      usrsctp_listen(listener, 1) != 0) {
-    usage("bind/listen failed");
-  }
-  struct socket* s = usrsctp_accept(listener, nullptr, nullptr);
-  if (s == nullptr) usage("accept failed");
+  const e2e::Accepted accepted = e2e::accept_usrsctp(a);
+  struct socket* listener = accepted.listener;
+  struct socket* s = accepted.association;
   std::vector<std::uint8_t> buffer(1 << 17);
   std::uint64_t messages = 0, bytes = 0;
   Clock::time_point first{}, last{};
@@ -90,21 +79,7 @@ int run_server(const Args& a) {
 }
 
 int run_client(const Args& a) {
-  struct socket* s = make_usrsctp_socket();
-  sctp_udpencaps encaps{};
-  encaps.sue_address.ss_family = AF_INET;
-  encaps.sue_port = htons(a.remote_udp_port);
-  if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, &encaps, sizeof(encaps)) !=
-      0) {
-    usage("SCTP_REMOTE_UDP_ENCAPS_PORT failed");
-  }
-  sockaddr_in remote{};
-  remote.sin_family = AF_INET;
-  remote.sin_port = htons(a.sctp_port);
-  remote.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (usrsctp_connect(s, reinterpret_cast<sockaddr*>(&remote), sizeof(remote)) != 0) {
-    usage(std::string("connect failed: ") + std::strerror(errno));
-  }
+  struct socket* s = e2e::connect_usrsctp(a);
   const std::vector<std::uint8_t> payload(a.size, 0x5a);
   std::vector<std::uint8_t> buffer(1 << 17);
   std::uint64_t sent = 0;
@@ -167,20 +142,5 @@ int run_client(const Args& a) {
 int main(int argc, char** argv) {
   e2e::program = "usrsctp_e2e";
   const Args a = parse(argc, argv);
-  // Bounded: whatever blocks inside usrsctp, the process ends.
-  std::thread([] {
-    std::this_thread::sleep_for(120s);
-    usage("timeout");
-  }).detach();
-  const std::uint16_t port = pick_free_udp_port();
-  if (port == 0) usage("no free UDP port");
-  usrsctp_init(port, nullptr, nullptr);
-  usrsctp_sysctl_set_sctp_blackhole(2);  // no ABORTs to stray packets of a previous run
-  std::printf("{\"event\":\"ready\",\"udp_port\":%u}\n", port);
-  std::fflush(stdout);
-  const int rc = a.mode == "server" ? run_server(a) : run_client(a);
-  // Let usrsctp's threads send the last control chunks, then leave without usrsctp_finish (which
-  // waits for every timer).
-  std::this_thread::sleep_for(200ms);
-  std::_Exit(rc);
+  e2e::run_usrsctp_program([&a] { return a.mode == "server" ? run_server(a) : run_client(a); });
 }
