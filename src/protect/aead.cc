@@ -20,7 +20,7 @@ std::optional<Aead> Aead::create(const CipherSuite& suite, wire::Bytes key, wire
   if (key.size() != suite.key_length || iv.size() != suite.iv_length ||
       iv.size() != kAeadNonceLength || suite.tag_length != kAeadTagLength)
     return std::nullopt;
-  auto iv_copy = SecretBytes::from(iv);
+  auto iv_copy = SecretIv::from(iv);
   if (!iv_copy) return std::nullopt;
   const EvpCipherPtr cipher = fetch_cipher(suite.aead_algorithm);
   EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());

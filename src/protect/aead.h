@@ -37,7 +37,7 @@ class Aead {
   Mode mode() const { return mode_; }
 
  private:
-  Aead(EvpCipherCtxPtr ctx, SecretBytes iv, std::size_t tag_length, Mode mode)
+  Aead(EvpCipherCtxPtr ctx, SecretIv iv, std::size_t tag_length, Mode mode)
       : ctx_(std::move(ctx)),
         iv_(std::move(iv)),
         tag_length_(static_cast<std::uint8_t>(tag_length)),
@@ -45,7 +45,7 @@ class Aead {
   bool start(std::uint64_t sequence, wire::Bytes aad);
 
   EvpCipherCtxPtr ctx_;
-  SecretBytes iv_;
+  SecretIv iv_;
   std::uint8_t tag_length_ = 0;  // kAeadTagLength (checked by create)
   Mode mode_ = Mode::kSeal;
 };

@@ -36,17 +36,31 @@ std::optional<DirectionCipher> DirectionCipher::create(const KeyMaterial& materi
   if (!material.valid()) return std::nullopt;
   auto prepared = make(material, mode);
   if (!prepared) return std::nullopt;
-  const std::size_t tag_length = prepared->aead.tag_length();
-  if (preparation == Preparation::kNow)
-    return DirectionCipher(std::move(*prepared), tag_length, mode);
+  if (preparation == Preparation::kNow) return DirectionCipher(State(std::move(*prepared)));
   // `prepared` frees its contexts on return; the material waits for prepare().
-  return DirectionCipher(material.clone(), tag_length, mode);
+  if (mode == Aead::Mode::kSeal) return DirectionCipher(State(DeferredSeal{material.clone()}));
+  return DirectionCipher(State(DeferredOpen{material.clone()}));
+}
+
+const KeyMaterial* DirectionCipher::deferred_material() const {
+  if (const auto* seal = std::get_if<DeferredSeal>(&state_)) return &seal->material;
+  if (const auto* open = std::get_if<DeferredOpen>(&state_)) return &open->material;
+  return nullptr;
+}
+
+std::size_t DirectionCipher::tag_length() const {
+  if (const auto* p = std::get_if<Prepared>(&state_)) return p->aead.tag_length();
+  // create() prepared this material once, so its suite's tag length is the one Aead accepted.
+  const KeyMaterial* material = deferred_material();
+  return material != nullptr ? material->suite->tag_length : 0;
 }
 
 bool DirectionCipher::prepare() {
-  const Deferred* deferred = std::get_if<Deferred>(&state_);
-  if (deferred == nullptr) return true;
-  auto prepared = make(*deferred, mode_);
+  const KeyMaterial* material = deferred_material();
+  if (material == nullptr) return true;
+  const Aead::Mode mode =
+      std::holds_alternative<DeferredSeal>(state_) ? Aead::Mode::kSeal : Aead::Mode::kOpen;
+  auto prepared = make(*material, mode);
   if (!prepared) return false;
   state_ = std::move(*prepared);  // the material is wiped as it is replaced
   return true;

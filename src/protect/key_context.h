@@ -76,22 +76,28 @@ class DirectionCipher {
   Aead& aead() { return std::get_if<Prepared>(&state_)->aead; }
   SequenceMask& mask() { return std::get_if<Prepared>(&state_)->mask; }
   // Known without preparing.
-  std::size_t tag_length() const { return tag_length_; }
+  std::size_t tag_length() const;
 
  private:
   struct Prepared {
     Aead aead;
     SequenceMask mask;
   };
+  // Material waiting for prepare(), inline rather than on the heap (no larger than the prepared
+  // alternative plus a heap block). The mode it is prepared for is the alternative itself, so a
+  // cipher is no larger than its material (issue #6: memory per association).
+  struct DeferredSeal {
+    KeyMaterial material;
+  };
+  struct DeferredOpen {
+    KeyMaterial material;
+  };
+  using State = std::variant<Prepared, DeferredSeal, DeferredOpen>;
   static std::optional<Prepared> make(const KeyMaterial& material, Aead::Mode mode);
-  // Inline rather than on the heap: no larger than the prepared alternative plus a heap block.
-  using Deferred = KeyMaterial;
-  DirectionCipher(std::variant<Prepared, Deferred> state, std::size_t tag_length, Aead::Mode mode)
-      : state_(std::move(state)), tag_length_(static_cast<std::uint8_t>(tag_length)), mode_(mode) {}
+  const KeyMaterial* deferred_material() const;
+  explicit DirectionCipher(State state) : state_(std::move(state)) {}
 
-  std::variant<Prepared, Deferred> state_;
-  std::uint8_t tag_length_ = 0;  // kAeadTagLength
-  Aead::Mode mode_ = Aead::Mode::kSeal;
+  State state_;
 };
 
 struct SendDirection {

@@ -2,46 +2,10 @@
 
 #include <openssl/crypto.h>
 
-#include <cstring>
-
 namespace sctps::protect {
 
-std::optional<SecretBytes> SecretBytes::from(wire::Bytes bytes) {
-  if (bytes.size() > kCapacity) return std::nullopt;
-  SecretBytes s;
-  if (!bytes.empty()) std::memcpy(s.data_.data(), bytes.data(), bytes.size());
-  s.size_ = static_cast<std::uint8_t>(bytes.size());
-  return s;
-}
-
-SecretBytes::SecretBytes(SecretBytes&& other) noexcept : data_(other.data_), size_(other.size_) {
-  other.clear();
-}
-
-SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
-  if (this != &other) {
-    clear();
-    data_ = other.data_;
-    size_ = other.size_;
-    other.clear();
-  }
-  return *this;
-}
-
-SecretBytes::~SecretBytes() {
-  clear();
-}
-
-SecretBytes SecretBytes::clone() const {
-  SecretBytes s;
-  s.data_ = data_;
-  s.size_ = size_;
-  return s;
-}
-
-void SecretBytes::clear() {
-  OPENSSL_cleanse(data_.data(), data_.size());
-  size_ = 0;
+void wipe_secret(void* data, std::size_t size) {
+  OPENSSL_cleanse(data, size);
 }
 
 std::optional<KeyMaterial> KeyMaterial::make(std::uint16_t suite_id, wire::Bytes key,
@@ -51,7 +15,7 @@ std::optional<KeyMaterial> KeyMaterial::make(std::uint16_t suite_id, wire::Bytes
       sn_key.size() != suite->sn_key_length)
     return std::nullopt;
   auto k = SecretBytes::from(key);
-  auto i = SecretBytes::from(iv);
+  auto i = SecretIv::from(iv);
   auto s = SecretBytes::from(sn_key);
   if (!k || !i || !s) return std::nullopt;
   KeyMaterial m;

@@ -24,7 +24,11 @@ struct PathStats {
   std::size_t mtu = 0;
 };
 
-struct AssociationStats {
+// The counters an association keeps up to date itself (RFC 9260 §11.1 STATUS, and a counter for
+// everything dropped). Kept apart from the snapshot fields of AssociationStats so that an idle
+// association does not carry the snapshot's protection statistics and path list (issue #6: memory
+// per association); stats() assembles the snapshot on demand.
+struct AssociationCounters {
   std::uint64_t packets_sent = 0;
   std::uint64_t packets_received = 0;
   std::uint64_t data_chunks_sent = 0;      // first transmissions
@@ -48,8 +52,7 @@ struct AssociationStats {
   std::uint64_t unrecognized_chunks = 0;
   std::uint64_t oversized_packets = 0;         // a lone control chunk beyond the path MTU, sent
   std::uint64_t dropped_oversized_chunks = 0;  // ... beyond even the caller's buffer: dropped
-  // DTLS chunk: the operator's counters (draft §8.4.9 and one per drop reason), and ours around it.
-  protect::ProtectionStats protection;
+  // DTLS chunk: ours around the operator (whose own counters are in AssociationStats::protection).
   std::uint64_t dropped_protected_without_keys = 0;  // DTLS chunk before negotiation agreed on it
   std::uint64_t key_management_messages_sent = 0;
   std::uint64_t key_management_messages_received = 0;
@@ -59,9 +62,15 @@ struct AssociationStats {
   std::uint64_t dropped_unprotected_messages = 0;
   std::uint64_t key_epoch = 0;         // epoch of the send keys (0: not protected)
   std::uint64_t rekeys = 0;            // KeysRotated events so far
-  std::uint16_t cipher_suite = 0;      // TLS 1.3 id of the suite in use (0: none)
   std::uint64_t icmp_mtu_updates = 0;  // path MTU lowered by Packet Too Big / Fragmentation Needed
   std::uint64_t icmp_unreachable = 0;  // other ICMP unreachable reports (counted only)
+  std::uint16_t cipher_suite = 0;      // TLS 1.3 id of the suite in use (0: none)
+};
+
+// A snapshot: the counters, the protection operator's counters (draft §8.4.9 and one per drop
+// reason) and the state of the send side and of each path at the time of the call.
+struct AssociationStats : AssociationCounters {
+  protect::ProtectionStats protection;
   std::uint32_t peer_rwnd = 0;
   std::size_t outstanding_bytes = 0;
   std::size_t send_buffer_bytes = 0;

@@ -22,13 +22,19 @@ std::size_t saturating_mul(std::size_t a, std::size_t b) {
   return a * b;
 }
 
+// The defaults, for controllers built without a configuration of their own.
+const CongestionConfig kDefaultConfig{};
+
 }  // namespace
+
+CongestionControl::CongestionControl(std::size_t mtu, std::size_t initial_ssthresh)
+    : CongestionControl(mtu, initial_ssthresh, kDefaultConfig) {}
 
 CongestionControl::CongestionControl(std::size_t mtu, std::size_t initial_ssthresh,
                                      const CongestionConfig& config)
-    : config_(config),
+    : config_(&config),
       mtu_(valid_mtu(mtu)),
-      cwnd_(initial_cwnd(mtu_, config_.initial_window_bytes)),
+      cwnd_(initial_cwnd(mtu_, config_->initial_window_bytes)),
       ssthresh_(initial_ssthresh) {}
 
 std::size_t CongestionControl::initial_cwnd(std::size_t mtu, std::size_t initial_window_bytes) {
@@ -58,7 +64,7 @@ void CongestionControl::on_sack(const SackInfo& sack) {
   if (cwnd_ <= ssthresh_) {
     // §7.2.1 slow start, increase bounded by L*MTU.
     if (may_grow && full) {
-      const std::size_t limit = saturating_mul(config_.slow_start_max_increase_mtus, mtu_);
+      const std::size_t limit = saturating_mul(config_->slow_start_max_increase_mtus, mtu_);
       cwnd_ = saturating_add(cwnd_, std::min(sack.bytes_acked, limit));
     }
   } else {
@@ -104,7 +110,7 @@ void CongestionControl::set_mtu(std::size_t mtu) {
 }
 
 void CongestionControl::reset(std::size_t initial_ssthresh) {
-  cwnd_ = initial_cwnd(mtu_, config_.initial_window_bytes);
+  cwnd_ = initial_cwnd(mtu_, config_->initial_window_bytes);
   ssthresh_ = initial_ssthresh;
   partial_bytes_acked_ = 0;
   fast_recovery_exit_.reset();
@@ -112,8 +118,8 @@ void CongestionControl::reset(std::size_t initial_ssthresh) {
 
 std::size_t CongestionControl::send_allowance(std::size_t flight_size) const {
   std::size_t limit = cwnd_;
-  if (config_.max_burst > 0) {
-    limit = std::min(limit, saturating_add(flight_size, saturating_mul(config_.max_burst, mtu_)));
+  if (config_->max_burst > 0) {
+    limit = std::min(limit, saturating_add(flight_size, saturating_mul(config_->max_burst, mtu_)));
   }
   return flight_size < limit ? limit - flight_size : 0;
 }

@@ -39,8 +39,12 @@ class CongestionControl {
   };
 
   // initial_ssthresh: "arbitrarily high" (§7.2.1), typically the peer's advertised receiver window.
+  // The controller refers to `config` rather than copying it (the paths of an association share
+  // their association's settings, issue #6): `config` must outlive the controller.
+  CongestionControl(std::size_t mtu, std::size_t initial_ssthresh);  // the defaults
+  CongestionControl(std::size_t mtu, std::size_t initial_ssthresh, const CongestionConfig& config);
   CongestionControl(std::size_t mtu, std::size_t initial_ssthresh,
-                    const CongestionConfig& config = {});
+                    const CongestionConfig&& config) = delete;  // would dangle
 
   // §7.2.1: min(4*MTU, max(2*MTU, initial_window_bytes)).
   static std::size_t initial_cwnd(std::size_t mtu, std::size_t initial_window_bytes);
@@ -82,7 +86,7 @@ class CongestionControl {
   bool in_slow_start() const { return cwnd_ <= ssthresh_; }
   bool in_fast_recovery() const { return fast_recovery_exit_.has_value(); }
   std::optional<std::int64_t> fast_recovery_exit_tsn() const { return fast_recovery_exit_; }
-  const CongestionConfig& config() const { return config_; }
+  const CongestionConfig& config() const { return *config_; }
 
  private:
   // cwnd counts as fully used when not even one more full-sized packet fitted before the SACK:
@@ -90,7 +94,7 @@ class CongestionControl {
   bool was_cwnd_full(std::size_t flight_size_before) const;
   std::size_t reduced_ssthresh() const;
 
-  CongestionConfig config_;
+  const CongestionConfig* config_;
   std::size_t mtu_;
   std::size_t cwnd_;
   std::size_t ssthresh_;

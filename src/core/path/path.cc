@@ -17,20 +17,18 @@ TimePoint add_saturating(TimePoint t, Duration d) {
 Path::Path(PathId id, const IpAddress& address, bool confirmed, const PathConfig& config,
            std::size_t initial_ssthresh)
     : id_(id),
-      address_(address),
-      config_(config),
       confirmed_(confirmed),
+      heartbeat_enabled_(config.heartbeat_enabled),
+      max_retrans_(std::max(config.max_retrans, 0)),
+      address_(address),
       rto_(config.rto),
       congestion_(config.mtu, initial_ssthresh, config.congestion),
-      heartbeat_enabled_(config.heartbeat_enabled),
-      heartbeat_interval_(std::max(config.heartbeat_interval, Duration{0})) {
-  config_.max_retrans = std::max(config_.max_retrans, 0);
-}
+      heartbeat_interval_(std::max(config.heartbeat_interval, Duration{0})) {}
 
 bool Path::record_error() {
   if (!active_) return false;
   ++error_count_;
-  if (error_count_ > config_.max_retrans) {
+  if (error_count_ > max_retrans_) {
     active_ = false;
     return true;
   }

@@ -47,8 +47,13 @@ struct PendingHeartbeat {
 
 class Path {
  public:
+  // The path refers to the RTO and congestion settings of `config` rather than copying them: all
+  // paths of an association share its PathManager's (issue #6, memory per association), so
+  // `config` must outlive the path.
   Path(PathId id, const IpAddress& address, bool confirmed, const PathConfig& config,
        std::size_t initial_ssthresh);
+  Path(PathId id, const IpAddress& address, bool confirmed, const PathConfig&& config,
+       std::size_t initial_ssthresh) = delete;  // would dangle
 
   PathId id() const { return id_; }
   const IpAddress& address() const { return address_; }
@@ -59,7 +64,7 @@ class Path {
   // May carry DATA: reachable as far as we know, and verified (§5.4 forbids data to unconfirmed).
   bool is_usable() const { return active_ && confirmed_; }
   int error_count() const { return error_count_; }
-  int max_retrans() const { return config_.max_retrans; }
+  int max_retrans() const { return max_retrans_; }
 
   // One error on this path (§8.2). The counter stops growing once the path is inactive (§8.3).
   // Returns true when this error made the path inactive (counter exceeded Path.Max.Retrans).
@@ -121,12 +126,17 @@ class Path {
   void clear_pending_heartbeat() { pending_.reset(); }
 
  private:
+  // Of the PathConfig only Path.Max.Retrans and the heartbeat settings (which may change per path)
+  // are copied; the estimator and the controller refer to the rest. Members are ordered by size so
+  // that an idle association's paths carry no padding (issue #6: memory per association).
   PathId id_;
-  IpAddress address_;
-  PathConfig config_;
   bool active_ = true;
   bool confirmed_;
+  bool heartbeat_enabled_;
+  bool heartbeat_requested_ = false;
   int error_count_ = 0;
+  int max_retrans_;  // Path.Max.Retrans (§8.2), >= 0
+  IpAddress address_;
   RtoEstimator rto_;
   CongestionControl congestion_;
 
@@ -134,11 +144,9 @@ class Path {
   // Start of the RTO interval that the idle decay examines next; nullopt until data was sent.
   std::optional<TimePoint> idle_reference_;
 
-  bool heartbeat_enabled_;
   Duration heartbeat_interval_;
   TimePoint next_heartbeat_at_ = kTimeInfinite;
   TimePoint heartbeat_period_start_ = kTimeZero;
-  bool heartbeat_requested_ = false;
   std::optional<PendingHeartbeat> pending_;
 };
 

@@ -90,6 +90,9 @@ class PathManager {
  public:
   // `random` must outlive the manager; it draws heartbeat jitter and nonces.
   PathManager(const PathManagerConfig& config, RandomSource& random);
+  // Pinned: its paths refer to the path settings it holds (config_.path).
+  PathManager(const PathManager&) = delete;
+  PathManager& operator=(const PathManager&) = delete;
 
   // --- Paths ---
   // Adds a destination, or returns the existing one with that address (and confirms it if asked

@@ -13,7 +13,12 @@ Gain sanitize(Gain g, Gain fallback) {
   return g;
 }
 
-RtoConfig sanitize(RtoConfig c) {
+// The defaults of §16, for estimators built without a configuration of their own.
+const RtoConfig kDefaultConfig{};
+
+}  // namespace
+
+RtoConfig RtoEstimator::sanitized(RtoConfig c) {
   c.alpha = sanitize(c.alpha, Gain{1, 8});
   c.beta = sanitize(c.beta, Gain{1, 4});
   const Duration zero{0};
@@ -24,6 +29,8 @@ RtoConfig sanitize(RtoConfig c) {
   return c;
 }
 
+namespace {
+
 // (1 - g) * old + g * sample, truncated to whole microseconds.
 Duration blend(Duration old, Duration sample, Gain g) {
   return Duration((old.count() * (g.den - g.num) + sample.count() * g.num) / g.den);
@@ -31,16 +38,20 @@ Duration blend(Duration old, Duration sample, Gain g) {
 
 }  // namespace
 
+RtoEstimator::RtoEstimator() : RtoEstimator(kDefaultConfig) {}
+
 RtoEstimator::RtoEstimator(const RtoConfig& config)
-    : config_(sanitize(config)), rto_(config_.initial) {}
+    : config_(&config), rto_(sanitized(config).initial) {}
 
 Duration RtoEstimator::clamp_rto(Duration rto) const {
   // C6 then C7.
-  return std::min(std::max(rto, config_.min), config_.max);
+  const RtoConfig c = sanitized(*config_);
+  return std::min(std::max(rto, c.min), c.max);
 }
 
 bool RtoEstimator::on_rtt_sample(Duration rtt) {
   if (rtt < Duration{0}) return false;
+  const RtoConfig c = sanitized(*config_);
   const Duration r = std::min(rtt, kMaxSample);
   if (!has_sample_) {
     // C2.
@@ -50,11 +61,11 @@ bool RtoEstimator::on_rtt_sample(Duration rtt) {
   } else {
     // C3: RTTVAR uses the SRTT from before this sample.
     const Duration deviation = srtt_ > r ? srtt_ - r : r - srtt_;
-    rttvar_ = blend(rttvar_, deviation, config_.beta);
-    srtt_ = blend(srtt_, r, config_.alpha);
+    rttvar_ = blend(rttvar_, deviation, c.beta);
+    srtt_ = blend(srtt_, r, c.alpha);
   }
   // G1.
-  if (rttvar_ == Duration{0}) rttvar_ = config_.granularity;
+  if (rttvar_ == Duration{0}) rttvar_ = c.granularity;
   rto_ = clamp_rto(srtt_ + 4 * rttvar_);
   return true;
 }
@@ -62,13 +73,13 @@ bool RtoEstimator::on_rtt_sample(Duration rtt) {
 void RtoEstimator::back_off() {
   // The RTO never exceeds RTO.Max (or RTO.Initial, when configured above it), so doubling cannot
   // overflow.
-  rto_ = std::min(rto_ * 2, std::max(config_.max, rto_));
+  rto_ = std::min(rto_ * 2, std::max(sanitized(*config_).max, rto_));
 }
 
 void RtoEstimator::reset() {
   srtt_ = Duration{0};
   rttvar_ = Duration{0};
-  rto_ = config_.initial;
+  rto_ = sanitized(*config_).initial;
   has_sample_ = false;
 }
 

@@ -36,7 +36,16 @@ class RtoEstimator {
   // every product of the computation far from overflow.
   static constexpr Duration kMaxSample = std::chrono::hours(1);
 
-  explicit RtoEstimator(const RtoConfig& config = {});
+  // The estimator refers to `config` rather than copying it: the paths of an association share
+  // their association's settings (issue #6, memory per association), so `config` must outlive the
+  // estimator. A configuration out of range is read as the nearest valid one (sanitized()).
+  RtoEstimator();  // the defaults of §16
+  explicit RtoEstimator(const RtoConfig& config);
+  explicit RtoEstimator(const RtoConfig&& config) = delete;  // would dangle
+
+  // `config` with gains outside 0 <= num <= den (or a denominator beyond 2^20) replaced by the
+  // defaults and the durations clamped to [0, kMaxSample], RTO.Max to at least RTO.Min.
+  static RtoConfig sanitized(RtoConfig config);
 
   // A new RTT measurement R (C2 for the first one, C3 afterwards). The RTO is recomputed from
   // SRTT and RTTVAR, which also ends any backoff (§6.3.3 last paragraph). A negative sample (a
@@ -55,12 +64,13 @@ class RtoEstimator {
   // Meaningful only when has_sample().
   Duration srtt() const { return srtt_; }
   Duration rttvar() const { return rttvar_; }
-  const RtoConfig& config() const { return config_; }
+  // The configuration in effect (sanitized).
+  RtoConfig config() const { return sanitized(*config_); }
 
  private:
   Duration clamp_rto(Duration rto) const;
 
-  RtoConfig config_;
+  const RtoConfig* config_;
   Duration srtt_{0};
   Duration rttvar_{0};
   Duration rto_;

@@ -49,7 +49,15 @@ std::vector<std::uint8_t> ReassemblyQueue::Buffer::take() {
 }
 
 ReassemblyQueue::ReassemblyQueue(std::uint16_t inbound_streams, std::size_t max_message_size)
-    : max_message_size_(max_message_size), next_ssn_(inbound_streams, 0) {}
+    : max_message_size_(max_message_size), inbound_streams_(inbound_streams) {}
+
+std::int64_t& ReassemblyQueue::next_ssn(std::uint16_t stream) {
+  // Grown to the highest stream used so far: an association that uses one or two of its streams
+  // (the key management's stream 0, say) keeps no table for the rest (issue #6). Every stream
+  // starts at SSN 0 (§6.5).
+  if (stream >= next_ssn_.size()) next_ssn_.resize(std::size_t{stream} + 1, 0);
+  return next_ssn_[stream];
+}
 
 bool ReassemblyQueue::joinable(const Piece& l, const Piece& r) {
   // §6.9: fragments of one message sit between a B and an E fragment, on one stream, with one
@@ -84,7 +92,7 @@ void ReassemblyQueue::drop_piece(PieceMap::iterator it) {
 ReassemblyQueue::AddResult ReassemblyQueue::add(Tsn tsn, const wire::DataChunk& chunk,
                                                 bool is_protected) {
   // §6.5: a stream the peer may not use. Nothing is stored.
-  if (chunk.stream_id.value() >= next_ssn_.size()) return AddResult::kInvalidStream;
+  if (chunk.stream_id.value() >= inbound_streams_) return AddResult::kInvalidStream;
   const wire::Bytes payload = chunk.payload;
   if (payload.size() > max_message_size_) return AddResult::kMessageTooLarge;
 
@@ -155,7 +163,8 @@ ReassemblyQueue::AddResult ReassemblyQueue::complete(PieceMap::iterator it) {
     return AddResult::kOk;
   }
   const std::uint16_t s = m.stream.value();
-  const std::int64_t next = next_ssn_[s];
+  std::int64_t& next_ref = next_ssn(s);
+  const std::int64_t next = next_ref;
   const std::uint16_t d = ssn_distance(ssn, next);
   if (d >= kSsnHalf) {
     buffered_bytes_ -= m.payload.size();
@@ -163,7 +172,7 @@ ReassemblyQueue::AddResult ReassemblyQueue::complete(PieceMap::iterator it) {
   }
   if (d == 0) {
     ready_.push_back(std::move(m));
-    next_ssn_[s] = next + 1;
+    next_ref = next + 1;
     deliver_ready_in_order(s);
     return AddResult::kOk;
   }
@@ -221,11 +230,11 @@ std::size_t ReassemblyQueue::handle_forward_tsn(
   std::size_t invalid = 0;
   for (const auto& entry : streams) {
     const std::uint16_t s = entry.stream.value();
-    if (s >= next_ssn_.size()) {
+    if (s >= inbound_streams_) {
       ++invalid;
       continue;
     }
-    const std::int64_t next = next_ssn_[s];
+    const std::int64_t next = next_ssn(s);
     const std::uint16_t d = ssn_distance(entry.ssn, next);
     // Already passed: e.g. the sender abandoned a message that had in fact arrived.
     if (d >= kSsnHalf) continue;

@@ -130,12 +130,14 @@ class ReassemblyQueue {
   AddResult complete(PieceMap::iterator it);
   void deliver_ready_in_order(std::uint16_t stream);
   void drop_piece(PieceMap::iterator it);
+  std::int64_t& next_ssn(std::uint16_t stream);
 
   std::size_t max_message_size_;
   Unwrapper<Tsn> tsn_unwrapper_;
   PieceMap pieces_;
   // Per inbound stream: the next SSN to deliver, counted without wrapping from 0.
-  std::vector<std::int64_t> next_ssn_;
+  std::uint16_t inbound_streams_;
+  std::vector<std::int64_t> next_ssn_;  // by stream; grown on first use (next_ssn())
   // Complete ordered messages whose SSN is not yet due, keyed by (stream, unwrapped SSN).
   std::map<std::pair<std::uint16_t, std::int64_t>, ReceivedMessage> waiting_;
   RingQueue<ReceivedMessage> ready_;

@@ -10,6 +10,25 @@ namespace sctps::core {
 SendQueue::SendQueue(std::size_t buffer_limit, std::uint16_t outbound_streams)
     : limit_(buffer_limit), outbound_streams_(outbound_streams) {}
 
+SendQueue::Streams::iterator SendQueue::lower_bound(std::uint16_t id) {
+  return std::lower_bound(streams_.begin(), streams_.end(), id,
+                          [](const Stream& s, std::uint16_t v) { return s.id < v; });
+}
+
+SendQueue::Stream* SendQueue::find_stream(std::uint16_t id) {
+  const auto it = lower_bound(id);
+  return it != streams_.end() && it->id == id ? &*it : nullptr;
+}
+
+SendQueue::Stream& SendQueue::stream(std::uint16_t id) {
+  auto it = lower_bound(id);
+  if (it == streams_.end() || it->id != id) {
+    it = streams_.insert(it, Stream{});
+    it->id = id;
+  }
+  return *it;
+}
+
 SendStatus SendQueue::enqueue(StreamId stream, Ppid ppid, std::vector<std::uint8_t> payload,
                               const SendOptions& options, TimePoint now, std::uint64_t message_id) {
   if (payload.empty()) return SendStatus::kEmptyMessage;
@@ -33,7 +52,7 @@ SendStatus SendQueue::enqueue(StreamId stream, Ppid ppid, std::vector<std::uint8
   m.payload = std::make_shared<std::vector<std::uint8_t>>(std::move(payload));
   ++message_count_;
 
-  Stream& s = streams_[stream.value()];
+  Stream& s = this->stream(stream.value());
   if (!options.urgent) {
     s.queue.push_back(std::move(m));
     if (current_ != stream.value()) push_ring(stream.value(), s);
@@ -85,9 +104,9 @@ bool SendQueue::select_next(TimePoint now) {
   while (!ring_.empty()) {
     const std::uint16_t id = ring_.front();
     ring_.pop_front();
-    const auto it = streams_.find(id);
-    if (it == streams_.end()) continue;  // stream removed by set_outbound_streams()
-    Stream& s = it->second;
+    Stream* found = find_stream(id);
+    if (found == nullptr) continue;  // stream removed by set_outbound_streams()
+    Stream& s = *found;
     s.in_ring = false;
     while (!s.queue.empty() && expired(s.queue.front(), now)) {
       forget(s.queue.front());
@@ -106,7 +125,7 @@ std::optional<DataToSend> SendQueue::produce(TimePoint now, std::size_t max_payl
   if (!current_ && !select_next(now)) return std::nullopt;
 
   const std::uint16_t id = *current_;
-  Stream& s = streams_[id];
+  Stream& s = stream(id);
   Message& m = s.queue.front();
   if (m.produced == 0 && !m.unordered) {
     // §6.5: the SSN is taken when the message is first put on the wire, so messages dropped before
@@ -143,7 +162,8 @@ std::optional<DataToSend> SendQueue::produce(TimePoint now, std::size_t max_payl
         push_ring(id, s);  // to the back: the other streams go first
       }
     } else if (id >= outbound_streams_) {
-      streams_.erase(id);  // finished after its stream was removed by set_outbound_streams()
+      // Finished after its stream was removed by set_outbound_streams().
+      streams_.erase(lower_bound(id));
     }
   }
   return d;
@@ -153,7 +173,8 @@ std::vector<UnsentMessage> SendQueue::take_expired(TimePoint now) {
   std::vector<UnsentMessage> out = std::move(expired_);
   expired_.clear();
   if (lifetime_count_ == 0) return out;
-  for (auto& [id, s] : streams_) {
+  for (Stream& s : streams_) {
+    const std::uint16_t id = s.id;
     // A message already started (only ever the front one) is finished whatever its lifetime.
     auto keep = std::stable_partition(s.queue.begin(), s.queue.end(),
                                       [now](const Message& m) { return !expired(m, now); });
@@ -173,8 +194,8 @@ std::vector<UnsentMessage> SendQueue::take_expired(TimePoint now) {
 std::optional<TimePoint> SendQueue::next_expiry() const {
   std::optional<TimePoint> next;
   if (lifetime_count_ == 0) return next;
-  for (const auto& entry : streams_) {
-    for (const Message& m : entry.second.queue) {
+  for (const Stream& s : streams_) {
+    for (const Message& m : s.queue) {
       if (m.produced == 0 && m.expires_at && (!next || *m.expires_at < *next)) next = m.expires_at;
     }
   }
@@ -184,8 +205,8 @@ std::optional<TimePoint> SendQueue::next_expiry() const {
 std::vector<UnsentMessage> SendQueue::drain() {
   std::vector<UnsentMessage> out = std::move(expired_);
   expired_.clear();
-  for (auto& [id, s] : streams_) {
-    for (Message& m : s.queue) out.push_back(to_unsent(StreamId(id), std::move(m)));
+  for (Stream& s : streams_) {
+    for (Message& m : s.queue) out.push_back(to_unsent(StreamId(s.id), std::move(m)));
     s.queue.clear();
     s.in_ring = false;
   }
@@ -204,8 +225,8 @@ std::vector<UnsentMessage> SendQueue::set_outbound_streams(std::uint16_t n) {
   outbound_streams_ = n;
   std::vector<UnsentMessage> out;
   for (auto it = streams_.begin(); it != streams_.end();) {
-    const std::uint16_t id = it->first;
-    Stream& s = it->second;
+    const std::uint16_t id = it->id;
+    Stream& s = *it;
     if (id < n) {
       ++it;
       continue;
@@ -225,7 +246,7 @@ std::vector<UnsentMessage> SendQueue::set_outbound_streams(std::uint16_t n) {
     }
   }
   ring_.erase(std::remove_if(ring_.begin(), ring_.end(),
-                             [this](std::uint16_t id) { return !streams_.contains(id); }),
+                             [this](std::uint16_t id) { return find_stream(id) == nullptr; }),
               ring_.end());
   std::sort(out.begin(), out.end(), [](const UnsentMessage& a, const UnsentMessage& b) {
     return a.message_id < b.message_id;

@@ -19,7 +19,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "core/ring_queue.h"
@@ -103,9 +102,11 @@ class SendQueue {
   };
   struct Stream {
     RingQueue<Message> queue;
+    std::uint16_t id = 0;
     Ssn next_ssn{0};
     bool in_ring = false;
   };
+  using Streams = std::vector<Stream>;
 
   static bool expired(const Message& m, TimePoint now) {
     return m.produced == 0 && m.expires_at && now > *m.expires_at;
@@ -116,11 +117,16 @@ class SendQueue {
   void push_ring(std::uint16_t stream_id, Stream& s);
   void push_ring_front(std::uint16_t stream_id, Stream& s);
   void forget(const Message& m);  // bookkeeping when a message leaves the queue unsent
+  Streams::iterator lower_bound(std::uint16_t id);
+  Stream* find_stream(std::uint16_t id);
+  Stream& stream(std::uint16_t id);  // created (at SSN 0) when absent
 
   std::size_t limit_;
   std::uint16_t outbound_streams_;
-  std::unordered_map<std::uint16_t, Stream> streams_;  // created on first use
-  RingQueue<std::uint16_t> ring_;                      // streams with queued messages, in turn
+  // The streams used so far, sorted by id: a flat table, since an association uses few streams
+  // and a hash table's buckets and nodes cost an idle association more (issue #6).
+  Streams streams_;
+  RingQueue<std::uint16_t> ring_;         // streams with queued messages, in turn
   std::optional<std::uint16_t> current_;  // stream whose front message is being produced
   std::size_t buffered_ = 0;
   std::size_t message_count_ = 0;

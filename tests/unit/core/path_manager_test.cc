@@ -357,7 +357,8 @@ TEST(PathManager, HeartbeatJitterIsHalfRtoEitherWay) {  // §8.3
     EXPECT_EQ(pm.next_heartbeat_deadline(), at(sec(31) + std::chrono::microseconds(499999)));
   }
   SeededRandom rng(3);
-  Path p(kP0, addr(1), true, test_config().path, 100000);
+  const PathManagerConfig cfg = test_config();  // a Path refers to its settings
+  Path p(kP0, addr(1), true, cfg.path, 100000);
   TimePoint lo = kTimeInfinite;
   TimePoint hi = kTimeZero;
   for (int i = 0; i < 2000; ++i) {
@@ -757,7 +758,8 @@ TEST(Path, IdleDecayHalvesCwndPerRto) {
 }
 
 TEST(Path, IdleDecayUsesBackedOffRto) {
-  Path p(kP0, addr(1), true, test_config().path, 1'000'000);
+  const PathManagerConfig cfg = test_config();  // a Path refers to its settings
+  Path p(kP0, addr(1), true, cfg.path, 1'000'000);
   p.congestion().on_fast_retransmit(0);  // cwnd = max(4000/2, 4000)
   p.congestion().reset(1'000'000);
   for (int i = 0; i < 12; ++i) {

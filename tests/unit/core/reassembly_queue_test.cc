@@ -356,5 +356,21 @@ TEST(ReassemblyQueueTest, LargeMessageInOrderPassesSmallWindow) {
   EXPECT_EQ(m->payload.size(), kSize);
 }
 
+// The per-stream SSN state exists only for streams in use; streams first used in any order, the
+// highest first, each keep their own next SSN.
+TEST(ReassemblyQueueTest, StreamsFirstUsedInAnyOrderKeepTheirOwnSsns) {
+  ReassemblyQueue q(16);
+  EXPECT_EQ(add(q, 1, {.stream = 15, .ssn = 0}, {150}), AddResult::kOk);
+  EXPECT_EQ(add(q, 2, {.stream = 3, .ssn = 1}, {31}), AddResult::kOk);  // waits for SSN 0
+  EXPECT_EQ(drain_tags(q), (std::vector<int>{150}));
+  EXPECT_EQ(add(q, 3, {.stream = 15, .ssn = 1}, {151}), AddResult::kOk);
+  EXPECT_EQ(add(q, 4, {.stream = 3, .ssn = 0}, {30}), AddResult::kOk);
+  EXPECT_EQ(drain_tags(q), (std::vector<int>{151, 30, 31}));
+  EXPECT_EQ(add(q, 5, {.stream = 15, .ssn = 1}, {99}), AddResult::kStaleSsn);
+  EXPECT_EQ(add(q, 6, {.stream = 16, .ssn = 0}, {1}), AddResult::kInvalidStream);
+  EXPECT_EQ(add(q, 7, {.stream = 0, .ssn = 0}, {0}), AddResult::kOk);
+  EXPECT_EQ(drain_tags(q), (std::vector<int>{0}));
+}
+
 }  // namespace
 }  // namespace sctps::core

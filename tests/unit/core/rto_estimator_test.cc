@@ -9,10 +9,14 @@ namespace {
 
 using std::chrono::microseconds;
 
-RtoConfig small_min() {
-  RtoConfig c;
-  c.min = ms(10);  // low enough not to hide the formulas
-  return c;
+// An estimator refers to its configuration, which must outlive it: a static one here.
+const RtoConfig& small_min() {
+  static const RtoConfig config = [] {
+    RtoConfig c;
+    c.min = ms(10);  // low enough not to hide the formulas
+    return c;
+  }();
+  return config;
 }
 
 TEST(RtoEstimator, StartsAtRtoInitial) {  // C1

@@ -394,5 +394,28 @@ TEST(SendQueue, UrgentMessageOnAnotherStreamIsServedNext) {
   EXPECT_EQ(order, (std::vector<std::uint64_t>{9, 1, 2, 3}));
 }
 
+// Streams first used in any order (the stream table is kept sorted by id) each number their own
+// messages from SSN 0.
+TEST(SendQueue, StreamsFirstUsedInAnyOrderKeepTheirOwnSsns) {
+  SendQueue q(100000, 16);
+  put(q, 15, 10, 1);
+  put(q, 2, 10, 2);
+  put(q, 9, 10, 3);
+  put(q, 2, 10, 4);
+  put(q, 0, 10, 5);
+  put(q, 15, 10, 6);
+  std::vector<DataToSend> out;
+  while (auto d = q.produce(kT0, 100)) out.push_back(*d);
+  ASSERT_EQ(out.size(), 6u);
+  // Round robin in the order the streams became ready: 15, 2, 9, 0, then 15 and 2 again.
+  const std::vector<std::uint64_t> ids = {1, 2, 3, 5, 6, 4};
+  const std::vector<std::uint16_t> ssns = {0, 0, 0, 0, 1, 1};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].message_id, ids[i]) << i;
+    EXPECT_EQ(out[i].ssn, Ssn(ssns[i])) << i;
+  }
+  EXPECT_EQ(q.buffered_bytes(), 0u);
+}
+
 }  // namespace
 }  // namespace sctps::core

@@ -17,7 +17,8 @@ using namespace sctps::km::testing;
 using Vec = std::vector<std::uint8_t>;
 namespace suite_id = protect::cipher_suite_id;
 
-Vec bytes_of(const protect::SecretBytes& s) {
+template <std::size_t N>
+Vec bytes_of(const protect::BasicSecretBytes<N>& s) {
   return Vec(s.bytes().begin(), s.bytes().end());
 }
 
