@@ -90,12 +90,13 @@ std::string apply_protection(const ProtectionCliOptions& o, bool server,
   out.rekey_interval =
       std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.rekey_interval_s));
   out.rekey_bytes = o.rekey_bytes;
+  out.resumption = o.resume;
   const bool tls_given = !o.cert.empty() || !o.key.empty() || !o.ca.empty() ||
                          !o.peer_name.empty() || !o.peer_pin.empty();
   if (o.km == "psk") out.km = api::KeyManagement::kPsk;
   if (o.km == "tls") out.km = api::KeyManagement::kTls;
   if (out.mode == api::ProtectMode::kOff) {
-    if (!o.psk_file.empty() || tls_given || !o.km.empty()) {
+    if (!o.psk_file.empty() || tls_given || !o.km.empty() || o.resume) {
       return "key-management options need --protect strict or --protect loose";
     }
     return {};
@@ -106,6 +107,7 @@ std::string apply_protection(const ProtectionCliOptions& o, bool server,
   if (psk && o.psk_file.empty()) return "--km psk needs --psk-file FILE (docs/psk.md)";
   if (psk && tls_given) return "--psk-file does not go with the TLS options (--cert, --key, ...)";
   if (!psk && !o.psk_file.empty()) return "--psk-file needs --km psk";
+  if (psk && o.resume) return "--resume is for TLS key management, not --km psk";
   if (!psk && (o.cert.empty() || o.key.empty())) {
     return "--protect " + o.protect +
            " needs key management: --cert and --key (and --ca or --peer-pin) for TLS, or "
@@ -118,6 +120,7 @@ void KeySummary::note(const core::Event& event) {
   if (const auto* p = std::get_if<core::ProtectionEstablished>(&event)) {
     first_epoch_ = p->epoch;
     last_epoch_ = p->epoch;
+    resumed_ = p->resumed;
   } else if (const auto* r = std::get_if<core::KeysRotated>(&event)) {
     last_epoch_ = r->epoch;
     rekey_us_.push_back(std::chrono::duration_cast<std::chrono::microseconds>(r->took).count());
@@ -129,6 +132,7 @@ std::string KeySummary::text() const {
   const protect::CipherSuite* suite = protect::find_cipher_suite(suite_);
   std::string out =
       suite != nullptr ? std::string(suite->name) : fmt::format("suite {:04x}", suite_);
+  if (resumed_) out += ", resumed TLS session";
   out += first_epoch_ == last_epoch_ ? fmt::format(", epoch {}", first_epoch_)
                                      : fmt::format(", epochs {}-{}", first_epoch_, last_epoch_);
   if (!rekey_us_.empty()) {
@@ -152,9 +156,10 @@ std::string KeySummary::json_fields() const {
     if (!durations.empty()) durations += ',';
     durations += fmt::format("{:.3f}", static_cast<double>(us) / 1000);
   }
-  return fmt::format(R"(,"cipher_suite":"{}","epochs":[{},{}],"rekeys":{},"rekey_ms":[{}])",
-                     suite != nullptr ? suite->name : std::string_view("unknown"), first_epoch_,
-                     last_epoch_, rekey_us_.size(), durations);
+  return fmt::format(
+      R"(,"cipher_suite":"{}","resumed":{},"epochs":[{},{}],"rekeys":{},"rekey_ms":[{}])",
+      suite != nullptr ? suite->name : std::string_view("unknown"), resumed_, first_epoch_,
+      last_epoch_, rekey_us_.size(), durations);
 }
 
 }  // namespace sctps::app

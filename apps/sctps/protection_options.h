@@ -30,6 +30,7 @@ struct ProtectionCliOptions {
   double pcap_limit_mb = 1024;
   double rekey_interval_s = 3600;
   std::uint64_t rekey_bytes = 100'000'000'000ULL;
+  bool resume = false;  // server: --resume (TLS tickets)
 };
 
 // What the summary says about the keys (issue #6): the suite, the epochs used, each rekey and how
@@ -45,8 +46,10 @@ class KeySummary {
   // The suite is known from the association's stats once protected.
   void set_suite(std::uint16_t suite) { suite_ = suite; }
   std::uint64_t rekeys() const { return rekey_us_.size(); }
+  bool resumed() const { return resumed_; }
 
  private:
+  bool resumed_ = false;
   std::uint16_t suite_ = 0;
   std::uint64_t first_epoch_ = 0;
   std::uint64_t last_epoch_ = 0;

@@ -176,11 +176,14 @@ int run_server(const ServerOptions& o) {
         k.note(*e);
         if (const auto st = rt.stats(p->id)) k.set_suite(st->cipher_suite);
         if (o.json) {
-          fmt::print("{{\"event\":\"protected\",\"association\":{},\"method\":{},\"epoch\":{}}}\n",
-                     p->id, p->method, p->epoch);
+          fmt::print(
+              "{{\"event\":\"protected\",\"association\":{},\"method\":{},\"epoch\":{},"
+              "\"resumed\":{}}}\n",
+              p->id, p->method, p->epoch, p->resumed);
         } else {
-          fmt::print("association {} protected (DTLS chunk, key-management method {}, epoch {})\n",
-                     p->id, p->method, p->epoch);
+          fmt::print(
+              "association {} protected (DTLS chunk, key-management method {}, epoch {}{})\n",
+              p->id, p->method, p->epoch, p->resumed ? ", resumed TLS session" : "");
         }
       } else if (auto* down = std::get_if<core::AssociationDown>(&*e)) {
         // The stats of an association are gone once it is down; count what is left as closed.
@@ -317,6 +320,10 @@ void add_server_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--json", o->json, "print JSON lines instead of text");
   add_tuning_options(*cmd, o->tuning);
   add_protection_options(*cmd, o->protection);
+  cmd->add_flag("--resume", o->protection.resume,
+                "TLS: let clients resume their session on reconnect (a single-use ticket with "
+                "each handshake; psk_dhe_ke, so keys stay ephemeral; rekeys authenticate in full)")
+      ->group("Protection (DTLS chunk)");
   cmd->footer(
       "On SIGINT or SIGTERM the server shuts its associations down and prints a summary.\n"
       "Exit codes: 0 success, 1 failure (cannot bind, ...), 2 bad options.");

@@ -10,8 +10,9 @@
 //
 // Phases (docs/benchmarks-handshake.md):
 //   latency     connect() to ProtectionEstablished on the client, one association at a time
-//               (each on a pair of its own), against connect() to AssociationUp without
-//               protection.
+//               (each on a pair of its own), with a full TLS handshake and with a resumed TLS
+//               session (the client met that server before), against connect() to AssociationUp
+//               without protection.
 //   throughput  handshakes completed per second with `concurrency` in flight, and CPU time of the
 //               whole process (both endpoints) per handshake.
 //   memory      heap in use per idle association at 1, 100 and 1000 associations: mallinfo2 and
@@ -81,18 +82,24 @@ struct Tally {
   std::atomic<std::int64_t> bytes{0};
   std::atomic<std::int64_t> blocks{0};
 };
-Tally g_tally[2][3];  // [allocator][side]; constant-initialised, usable before main
+// Padded to a cache line each, so that the client and server threads do not share one.
+struct alignas(64) PaddedTally : Tally {};
+PaddedTally g_tally[2][3];  // [allocator][side]; constant-initialised, usable before main
 bool g_openssl_counted = false;
+// Set once in main, before any thread starts, only when the memory phase runs: the accounting
+// (malloc_usable_size and atomics on every allocation) would otherwise slow the latency and
+// throughput phases it does not serve.
+bool g_counting = false;
 
 [[maybe_unused]] void note_alloc(void* p, int allocator) {
-  if (p == nullptr) return;
+  if (!g_counting || p == nullptr) return;
   Tally& t = g_tally[allocator][t_side];
   t.bytes.fetch_add(static_cast<std::int64_t>(malloc_usable_size(p)), std::memory_order_relaxed);
   t.blocks.fetch_add(1, std::memory_order_relaxed);
 }
 
 [[maybe_unused]] void note_free(void* p, int allocator) {
-  if (p == nullptr) return;
+  if (!g_counting || p == nullptr) return;
   Tally& t = g_tally[allocator][t_side];
   t.bytes.fetch_sub(static_cast<std::int64_t>(malloc_usable_size(p)), std::memory_order_relaxed);
   t.blocks.fetch_sub(1, std::memory_order_relaxed);
@@ -342,12 +349,13 @@ struct Hub {
   std::size_t client_down = 0;
   std::size_t server_down = 0;
   std::size_t failed = 0;
+  std::size_t resumed = 0;  // client: protected by a resumed TLS session
   std::string failure;
   std::vector<double> ready_us;  // connect() to ready, per association, on the client
 
   void reset() {
     std::lock_guard<std::mutex> lk(m);
-    client_ready = server_ready = client_down = server_down = failed = 0;
+    client_ready = server_ready = client_down = server_down = failed = resumed = 0;
     failure.clear();
     ready_us.clear();
   }
@@ -368,8 +376,8 @@ struct Hub {
 // One Runtime and the thread that drives it.
 class Node {
  public:
-  Node(Side side, bool protect, std::array<std::uint8_t, 4> ip, std::uint16_t sctp_port,
-       const CertDir& certs, Hub& hub)
+  Node(Side side, bool protect, bool resume, std::array<std::uint8_t, 4> ip,
+       std::uint16_t sctp_port, const CertDir& certs, Hub& hub)
       : side_(side), protect_(protect), hub_(hub), ip_(ip), sctp_port_(sctp_port) {
     ScopedSide tag(side);
     api::RuntimeOptions o;
@@ -388,6 +396,7 @@ class Node {
       o.protection.roles = side == kServer ? core::DtlsRoles::kServer : core::DtlsRoles::kClient;
       // The server certificate names localhost and 127.0.0.1, not the 127.2.x.y we use.
       if (side == kClient) o.protection.peer_name = "localhost";
+      o.protection.resumption = resume;
     }
     auto r = api::Runtime::create(o);
     if (!r.ok()) die("runtime: " + r.error().message);
@@ -454,6 +463,10 @@ class Node {
         hub_.fail("association up without protection pending");
       }
     } else if (const auto* pe = std::get_if<core::ProtectionEstablished>(&e)) {
+      if (pe->resumed && side_ == kClient) {
+        std::lock_guard<std::mutex> lk(hub_.m);
+        ++hub_.resumed;
+      }
       ready(pe->id);
     } else if (const auto* down = std::get_if<core::AssociationDown>(&e)) {
       const bool graceful = down->reason == core::DownReason::kShutdown;
@@ -518,17 +531,18 @@ std::array<std::uint8_t, 4> loopback_ip(std::uint8_t net_byte, std::size_t index
 // that the g * g pairs are distinct and consecutive pairs spread over all threads.
 class Grid {
  public:
-  Grid(std::size_t associations, bool protect, const CertDir& certs, Hub& hub) {
+  Grid(std::size_t associations, bool protect, const CertDir& certs, Hub& hub,
+       bool resume = false) {
     g_ = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(associations))));
     g_ = std::max<std::size_t>(g_, 1);
     for (std::size_t i = 0; i < g_; ++i) {
       // SCTP ports inside the encapsulation; each Runtime has its own UDP port.
       const auto server_port = static_cast<std::uint16_t>(20000 + i);
       const auto client_port = static_cast<std::uint16_t>(40000 + i);
-      servers_.push_back(
-          std::make_unique<Node>(kServer, protect, loopback_ip(2, i), server_port, certs, hub));
-      clients_.push_back(
-          std::make_unique<Node>(kClient, protect, loopback_ip(1, i), client_port, certs, hub));
+      servers_.push_back(std::make_unique<Node>(kServer, protect, resume, loopback_ip(2, i),
+                                                server_port, certs, hub));
+      clients_.push_back(std::make_unique<Node>(kClient, protect, resume, loopback_ip(1, i),
+                                                client_port, certs, hub));
     }
   }
   std::size_t capacity() const { return g_ * g_; }
@@ -631,7 +645,8 @@ MemorySnapshot snapshot() {
 }
 
 struct LatencyResult {
-  Percentiles protected_us, plain_us;
+  Percentiles protected_us, resumed_us, plain_us;
+  std::size_t resumed = 0;  // of resumed_us.count: how many really resumed
 };
 
 struct ThroughputResult {
@@ -669,20 +684,29 @@ void warm_up(Grid& grid, Hub& hub, std::size_t concurrency) {
   hub.reset();
 }
 
-// Each association on a pair of its own, one at a time, protected and plain in turn; all stay up
-// (idle) until the end and are closed together, since a graceful shutdown waits for the peer's
-// delayed acknowledgement (RFC 9260 §6.2) and would dominate the run time.
+// Each association on a pair of its own, one at a time: protected with a full handshake, protected
+// with TLS resumption, and plain in turn; all stay up (idle) until the end and are closed
+// together, since a graceful shutdown waits for the peer's delayed acknowledgement (RFC 9260
+// §6.2) and would dominate the run time. The resuming grid first connects (and closes) every
+// pair once, so that each client holds a ticket of the server it meets again.
 LatencyResult run_latency(const Args& a, const CertDir& certs) {
   LatencyResult r;
-  Hub hub_p, hub_u;
+  Hub hub_p, hub_r, hub_u;
   Grid prot(a.associations, true, certs, hub_p);
+  Grid resuming(a.associations, true, certs, hub_r, true);
   Grid plain(a.associations, false, certs, hub_u);
   warm_up(prot, hub_p, 1);
   warm_up(plain, hub_u, 1);
+  hub_r.reset();
+  require(connect_many(resuming, hub_r, a.associations, 1, 120s), hub_r, "ticket connect");
+  require(close_all(resuming, hub_r, a.associations), hub_r, "ticket close");
+  hub_r.reset();
+  Hub* hubs[] = {&hub_p, &hub_r, &hub_u};
+  Grid* grids[] = {&prot, &resuming, &plain};
   for (std::size_t i = 0; i < a.associations; ++i) {
-    for (int kind = 0; kind < 2; ++kind) {
-      Hub& hub = kind == 0 ? hub_p : hub_u;
-      (kind == 0 ? prot : plain).connect(i);
+    for (int kind = 0; kind < 3; ++kind) {
+      Hub& hub = *hubs[kind];
+      grids[kind]->connect(i);
       require(hub.wait([&] { return hub.client_ready > i && hub.server_ready > i; }, 30s), hub,
               "latency connect");
     }
@@ -692,10 +716,16 @@ LatencyResult run_latency(const Args& a, const CertDir& certs) {
     r.protected_us = percentiles(hub_p.ready_us);
   }
   {
+    std::lock_guard<std::mutex> lk(hub_r.m);
+    r.resumed_us = percentiles(hub_r.ready_us);
+    r.resumed = hub_r.resumed;
+  }
+  {
     std::lock_guard<std::mutex> lk(hub_u.m);
     r.plain_us = percentiles(hub_u.ready_us);
   }
   require(close_all(prot, hub_p, a.associations), hub_p, "latency close");
+  require(close_all(resuming, hub_r, a.associations), hub_r, "latency close");
   require(close_all(plain, hub_u, a.associations), hub_u, "latency close");
   return r;
 }
@@ -773,11 +803,7 @@ MemoryResult run_memory(const Args& a, const CertDir& certs, std::size_t n, bool
 }
 
 bool counting() {
-#ifdef SCTPS_BENCH_COUNT_ALLOCATIONS
-  return true;
-#else
-  return false;
-#endif
+  return g_counting;
 }
 
 std::string fmt_json_percentiles(const Percentiles& p) {
@@ -804,6 +830,8 @@ void print_json(const Args& a, const std::optional<LatencyResult>& lat,
   o += b;
   if (lat) {
     o += ",\"latency\":{\"protected\":" + fmt_json_percentiles(lat->protected_us) +
+         ",\"protected_resumed\":" + fmt_json_percentiles(lat->resumed_us) +
+         ",\"resumed\":" + std::to_string(lat->resumed) +
          ",\"unprotected\":" + fmt_json_percentiles(lat->plain_us) + "}";
   }
   if (!thr.empty()) {
@@ -851,6 +879,9 @@ void print_table(const Args& a, const std::optional<LatencyResult>& lat,
     std::printf("  %-36s %10s %10s %10s\n", "", "median", "p99", "mean");
     std::printf("  %-36s %10.1f %10.1f %10.1f\n", "connect -> ProtectionEstablished",
                 lat->protected_us.median, lat->protected_us.p99, lat->protected_us.mean);
+    std::printf("  %-36s %10.1f %10.1f %10.1f   (%zu of %zu resumed)\n",
+                "  ... with a resumed TLS session", lat->resumed_us.median, lat->resumed_us.p99,
+                lat->resumed_us.mean, lat->resumed, lat->resumed_us.count);
     std::printf("  %-36s %10.1f %10.1f %10.1f\n\n", "connect -> AssociationUp (plain)",
                 lat->plain_us.median, lat->plain_us.p99, lat->plain_us.mean);
   }
@@ -895,6 +926,14 @@ int main(int argc, char** argv) {
   g_openssl_counted = CRYPTO_set_mem_functions(ssl_malloc, ssl_realloc, ssl_free) == 1;
 #endif
   const Args a = parse(argc, argv);
+#ifdef SCTPS_BENCH_COUNT_ALLOCATIONS
+  g_counting = a.memory;
+  if (a.memory && (a.latency || a.throughput)) {
+    progress(
+        "allocation counting is on for the memory phase and slows the others; run them apart "
+        "(--phases latency,throughput and --phases memory) for undisturbed timings");
+  }
+#endif
   {
     CertDir certs;
     std::optional<LatencyResult> lat;

@@ -71,6 +71,7 @@ class OwnConfigTlsKeyManager final : public core::KeyManager {
   void on_traffic(protect::ChunkProtector& p, TimePoint now) override { inner_.on_traffic(p, now); }
   std::optional<core::KeyTransition> poll_transition() override { return inner_.poll_transition(); }
   const protect::CipherSuite* cipher_suite() const override { return inner_.cipher_suite(); }
+  bool resumed() const override { return inner_.resumed(); }
 
  private:
   std::unique_ptr<km::TlsKeyManagerConfig> config_;  // before inner_, which refers to it
@@ -115,7 +116,9 @@ net::NetResult<std::unique_ptr<core::KeyManagerFactory>> make_tls(const Protecti
   }
   auto credentials = km::TlsCredentials::load_files(o.cert_file, o.key_file, o.ca_file);
   if (!credentials.ok()) return net::NetError{0, credentials.error().message};
-  auto config = km::TlsKeyManagerConfig::from_credentials(*credentials);
+  km::TlsContextOptions context_options;
+  context_options.resumption = o.resumption;
+  auto config = km::TlsKeyManagerConfig::from_credentials(*credentials, {}, context_options);
   if (!config.ok()) return net::NetError{0, config.error().message};
   km::TlsKeyManagerConfig c = std::move(config).value();
   km::PeerIdentityPolicy policy;

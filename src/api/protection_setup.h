@@ -55,6 +55,10 @@ struct ProtectionOptions {
   std::uint64_t rekey_bytes = 100'000'000'000ULL;
   // How long old keys are kept after a rekey (unset: porfiri §6.2.3 defaults, 120 s or T_fail).
   std::optional<Duration> drain_time;
+  // Method 192: TLS 1.3 resumption (psk_dhe_ke, single-use tickets): as a server, issue a
+  // ticket with each handshake; as a client, keep the ticket of each server and offer it when
+  // connecting to that server again. Rekeys always authenticate in full.
+  bool resumption = false;
   // Key log file (specs README reading #6); empty: the SCTPS_KEYLOGFILE environment variable if
   // set, else none. Lines are appended and flushed as keys are installed.
   std::string keylog_file;

@@ -50,6 +50,7 @@ struct ProtectionEstablished {
   AssocId id = 0;
   std::uint8_t method = 0;
   std::uint64_t epoch = 0;
+  bool resumed = false;  // method 192: a TLS session resumed (psk_dhe_ke), no certificates sent
 };
 
 // Fresh keys are in use (porfiri §6.2): both sides switched to `epoch` (the previous one plus

@@ -88,6 +88,9 @@ class KeyManager {
   virtual std::optional<KeyTransition> poll_transition() { return std::nullopt; }
   // The suite of the keys in use, once protected (nullptr before, or if the method has none).
   virtual const protect::CipherSuite* cipher_suite() const { return nullptr; }
+  // Whether the initial keys came from a resumed session (TLS 1.3 resumption) rather than a full
+  // authentication.
+  virtual bool resumed() const { return false; }
 };
 
 class KeyManagerFactory {

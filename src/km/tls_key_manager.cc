@@ -16,10 +16,11 @@ UnixTimeSource unix_time_from(std::int64_t unix_at_zero) {
 }
 
 KmResult<TlsKeyManagerConfig> TlsKeyManagerConfig::from_credentials(
-    const TlsCredentials& credentials, std::span<const std::uint16_t> cipher_suites) {
-  auto client = TlsContext::create(TlsRole::kClient, credentials, cipher_suites);
+    const TlsCredentials& credentials, std::span<const std::uint16_t> cipher_suites,
+    const TlsContextOptions& context_options) {
+  auto client = TlsContext::create(TlsRole::kClient, credentials, cipher_suites, context_options);
   if (!client) return client.error();
-  auto server = TlsContext::create(TlsRole::kServer, credentials, cipher_suites);
+  auto server = TlsContext::create(TlsRole::kServer, credentials, cipher_suites, context_options);
   if (!server) return server.error();
   TlsKeyManagerConfig config;
   config.client_context = std::move(client.value());
@@ -42,7 +43,16 @@ TlsKeyManager::TlsKeyManager(const core::KeyManagementAgreement& agreement,
       failure_time_(agreement.failure_time),
       restart_(agreement.restart),
       config_(config),
-      role_(tls_role(agreement.role)) {}
+      role_(tls_role(agreement.role)) {
+  if (role_ == TlsRole::kClient && config.client_context && config.client_context->resumption() &&
+      !agreement.peer_addresses.empty()) {
+    // A ticket belongs to the server that issued it, as judged by this policy: offering it to
+    // another address would link our connections there (§8.2) and could not resume anyway.
+    resumption_key_ = std::make_unique<std::string>(
+        fmt::format("[{}]:{}|{}", agreement.peer_addresses.front().to_string(), agreement.peer_port,
+                    config.peer_when_client.describe()));
+  }
+}
 
 TlsKeyManager::~TlsKeyManager() = default;
 
@@ -68,6 +78,7 @@ void TlsKeyManager::fail(std::string why) {
   state_ = core::KeyManagerState::kFailed;
   failure_ = std::move(why);
   hs_.reset();
+  closing_.reset();
   drain_.reset();
   retry_at_ = kTimeInfinite;
 }
@@ -88,6 +99,10 @@ bool TlsKeyManager::begin(TlsRole as, std::uint64_t epoch, TimePoint now) {
   options.peer = role_ == TlsRole::kClient ? config_.peer_when_client : config_.peer_when_server;
   options.unix_time = config_.unix_time(now);
   options.previous_identity = peer_;
+  if (epoch == kInitialEpoch && resumption_key_) {
+    options.resumption_key = std::move(*resumption_key_);  // rekeys authenticate in full (§3.3)
+    resumption_key_.reset();
+  }
   auto session = TlsSession::create(context, std::move(options));
   if (!session) {
     fail(fmt::format("cannot start the TLS handshake for epoch {}: {}", epoch,
@@ -109,10 +124,14 @@ void TlsKeyManager::start(protect::ChunkProtector&, TimePoint now) {
 }
 
 void TlsKeyManager::collect_output() {
-  if (!hs_ || hs_->session.pending_output() == 0) return;
+  if (hs_) collect_output(hs_->session, hs_->epoch);
+}
+
+void TlsKeyManager::collect_output(TlsSession& session, std::uint64_t epoch) {
+  if (session.pending_output() == 0) return;
   std::vector<std::uint8_t> message;
-  message.push_back(km_header(KmMessageType::kTlsRecords, hs_->epoch));
-  hs_->session.append_output(message);
+  message.push_back(km_header(KmMessageType::kTlsRecords, epoch));
+  session.append_output(message);
   if (message.size() > 1) outbox_.push_back(std::move(message));
 }
 
@@ -142,6 +161,7 @@ std::optional<std::uint64_t> TlsKeyManager::draining_epoch() const {
 
 void TlsKeyManager::on_message(std::span<const std::uint8_t> bytes, bool is_protected,
                                protect::ChunkProtector& protector, TimePoint now) {
+  run_deferred(protector, now);
   if (state_ == core::KeyManagerState::kFailed) {
     drop();
     return;
@@ -224,6 +244,16 @@ void TlsKeyManager::on_rekey_message(const KmMessage& message, protect::ChunkPro
   }
   if (records && message.epoch == KmMessage::epoch_bits(epoch_)) {
     ++late_messages_;  // the close_notify of the handshake that made the current keys
+    if (closing_ && closing_->await_ticket && closing_->epoch == epoch_) {
+      // A resuming client: the server's ticket, then its close_notify; ours answers it.
+      TlsSession& session = closing_->session;
+      session.handle_input(message.tls_records);
+      if (session.peer_closed() || session.failed()) {
+        session.close();
+        collect_output(session, closing_->epoch);
+        closing_.reset();
+      }
+    }
     return;
   }
   drop();
@@ -249,7 +279,57 @@ void TlsKeyManager::handle_records(wire::Bytes records, protect::ChunkProtector&
   }
   // The client keeps its session after completion: the server may still reject our certificate
   // (its alert arrives here) until Protection Established.
-  if (hs_->session.complete() && !hs_->receive_installed) on_handshake_complete(protector, now);
+  if (hs_->session.complete() && !hs_->receive_installed && !hs_->completion_due) {
+    if (hs_->role == TlsRole::kClient) {
+      hs_->completion_due = true;  // after our Certificate/CertificateVerify/Finished left
+    } else {
+      on_handshake_complete(protector, now);
+    }
+  }
+}
+
+bool TlsKeyManager::deferred_due() const {
+  return (closing_ && (closing_->export_restart || closing_->issue_ticket)) ||
+         (hs_ && hs_->completion_due);
+}
+
+void TlsKeyManager::run_deferred(protect::ChunkProtector& protector, TimePoint now) {
+  if (closing_ && (closing_->export_restart || closing_->issue_ticket)) {
+    Closing& c = *closing_;
+    if (c.export_restart) {
+      c.export_restart = false;
+      export_restart_keys(protector, c.session, c.epoch);
+      if (state_ == core::KeyManagerState::kFailed) return;
+    }
+    if (c.issue_ticket) {
+      // After Protection Established, so the ticket never delays it; then close_notify (§6.1).
+      c.issue_ticket = false;
+      c.session.issue_ticket();
+      c.session.close();
+      collect_output(c.session, c.epoch);
+    }
+    if (!c.await_ticket) closing_.reset();
+  }
+  if (hs_ && hs_->completion_due && state_ != core::KeyManagerState::kFailed) {
+    hs_->completion_due = false;
+    on_handshake_complete(protector, now);
+  }
+}
+
+void TlsKeyManager::export_restart_keys(protect::ChunkProtector& protector, TlsSession& session,
+                                        std::uint64_t epoch) {
+  auto client =
+      export_key_material(session, KeyDirection::kClient, KeyRole::kRestart, downgrade_data_);
+  auto server =
+      export_key_material(session, KeyDirection::kServer, KeyRole::kRestart, downgrade_data_);
+  if (!client || !server) {
+    fail(fmt::format("exporting the restart keys of epoch {}: {}", epoch,
+                     (!client ? client.error() : server.error()).message));
+    return;
+  }
+  // A primary send key is selected already, so installing the restart one does not select it.
+  if (!install(protector, false, true, epoch, *client)) return;
+  install(protector, true, true, epoch, *server);
 }
 
 bool TlsKeyManager::install(protect::ChunkProtector& protector, bool send, bool restart,
@@ -264,13 +344,16 @@ bool TlsKeyManager::install(protect::ChunkProtector& protector, bool send, bool 
 
 void TlsKeyManager::on_handshake_complete(protect::ChunkProtector& protector, TimePoint now) {
   Handshake& hs = *hs_;
-  auto exported = export_keys(hs.session, downgrade_data_, restart_);
+  // The server's restart keys wait until Protection Established has left (run_deferred).
+  const bool defer_restart = hs.role == TlsRole::kServer && restart_;
+  auto exported = export_keys(hs.session, downgrade_data_, restart_ && !defer_restart);
   if (!exported) {
     fail(fmt::format("exporting the keys of epoch {}: {}", hs.epoch, exported.error().message));
     return;
   }
   suite_ = hs.session.cipher_suite();
   peer_ = hs.session.peer_identity();
+  if (hs.epoch == kInitialEpoch) resumed_ = hs.session.resumed();
   ExportedKeys& keys = exported.value();
   const bool with_restart = keys.client_restart.has_value() && keys.server_restart.has_value();
   hs.receive_installed = true;
@@ -287,10 +370,6 @@ void TlsKeyManager::on_handshake_complete(protect::ChunkProtector& protector, Ti
   // installing a restart send key while no key is selected would select it (chunk_protector.h).
   if (!install(protector, false, false, hs.epoch, keys.client_primary)) return;
   if (!install(protector, true, false, hs.epoch, keys.server_primary)) return;
-  if (with_restart) {
-    if (!install(protector, false, true, hs.epoch, *keys.client_restart)) return;
-    if (!install(protector, true, true, hs.epoch, *keys.server_restart)) return;
-  }
   switch_keys(protector, now);
 }
 
@@ -321,9 +400,16 @@ void TlsKeyManager::switch_keys(protect::ChunkProtector& protector, TimePoint no
     outbox_.push_back(std::move(message));
   }
   // §6.1: the TLS connection has done its work; close_notify goes out and the session (with its
-  // secrets) is freed.
-  hs.session.close();
-  collect_output();
+  // secrets) is freed. A resuming server first gives the client a ticket, after Protection
+  // Established (run_deferred); a resuming client waits for it, and for the server's
+  // close_notify, before closing.
+  const bool give_ticket =
+      initial && hs.role == TlsRole::kServer && hs.session.issue_ticket_possible();
+  const bool await_ticket = initial && hs.session.keeps_tickets() && !hs.session.peer_closed();
+  if (!give_ticket && !await_ticket) {
+    hs.session.close();
+    collect_output();
+  }
   if (!initial) {
     // §6.2.3: the client learnt from Protection Established that the server switched; the server
     // learns it from the first packet the new keys open (on_traffic).
@@ -340,6 +426,12 @@ void TlsKeyManager::switch_keys(protect::ChunkProtector& protector, TimePoint no
   const protect::ProtectionStats& stats = protector.stats();
   bytes_at_switch_ = stats.sent_protected_bytes + stats.recv_protected_bytes;
   attempts_failed_ = 0;
+  const bool export_restart = hs.role == TlsRole::kServer && restart_;
+  if (export_restart || give_ticket || await_ticket) {
+    closing_ = std::make_unique<Closing>(
+        Closing{std::move(hs.session), hs.epoch, export_restart, give_ticket, await_ticket,
+                await_ticket ? now + config_.handshake_timeout : kTimeInfinite});
+  }
   hs_.reset();
   state_ = core::KeyManagerState::kProtected;
 }
@@ -362,11 +454,13 @@ bool TlsKeyManager::start_rekey(protect::ChunkProtector& protector, TimePoint no
 }
 
 bool TlsKeyManager::rekey(protect::ChunkProtector& protector, TimePoint now) {
+  run_deferred(protector, now);
   return start_rekey(protector, now);
 }
 
 void TlsKeyManager::on_limit(const protect::KeyLimitEvent& event,
                              protect::ChunkProtector& protector, TimePoint now) {
+  run_deferred(protector, now);
   if (!protected_state() || event.key.restart || event.key.epoch != epoch_) return;
   if (hs_) return;  // new keys are on their way
   if (start_rekey(protector, now)) return;
@@ -439,6 +533,7 @@ void TlsKeyManager::on_rekey_timeout(protect::ChunkProtector& protector, TimePoi
 }
 
 void TlsKeyManager::advance_time(protect::ChunkProtector& protector, TimePoint now) {
+  run_deferred(protector, now);
   if (state_ == core::KeyManagerState::kFailed) return;
   if (state_ == core::KeyManagerState::kPending) {
     if (!hs_ || now < hs_->deadline) return;
@@ -451,6 +546,11 @@ void TlsKeyManager::advance_time(protect::ChunkProtector& protector, TimePoint n
     return;
   }
   if (drain_ && now >= drain_->until) flush_old_keys(protector);
+  if (closing_ && closing_->await_ticket && now >= closing_->until) {
+    closing_->session.close();  // no ticket came: resume nothing next time
+    collect_output(closing_->session, closing_->epoch);
+    closing_.reset();
+  }
   if (hs_) {
     if (now >= hs_->deadline) on_rekey_timeout(protector, now);
     return;
@@ -464,10 +564,13 @@ void TlsKeyManager::advance_time(protect::ChunkProtector& protector, TimePoint n
 
 TimePoint TlsKeyManager::next_deadline() const {
   if (state_ == core::KeyManagerState::kFailed) return kTimeInfinite;
+  // Deferred work is due at once: the engine runs it after transmitting (run_deferred).
+  if (deferred_due()) return TimePoint{};
   TimePoint next = kTimeInfinite;
   if (hs_) next = hs_->deadline;
   if (state_ != core::KeyManagerState::kProtected) return next;
   if (drain_) next = std::min(next, drain_->until);
+  if (closing_) next = std::min(next, closing_->until);
   if (!hs_) {
     if (retry_at_ != kTimeInfinite) {
       next = std::min(next, retry_at_);

@@ -96,8 +96,10 @@ struct TlsKeyManagerConfig {
 
   // Both contexts from one set of credentials (an endpoint that may take either role), offering
   // `cipher_suites` (TLS 1.3 ids, preferred first; empty: every suite the protector supports).
+  // `context_options`: resumption (tls_session.h) for both roles.
   static KmResult<TlsKeyManagerConfig> from_credentials(
-      const TlsCredentials& credentials, std::span<const std::uint16_t> cipher_suites = {});
+      const TlsCredentials& credentials, std::span<const std::uint16_t> cipher_suites = {},
+      const TlsContextOptions& context_options = {});
 };
 
 class TlsKeyManager final : public core::KeyManager {
@@ -130,10 +132,14 @@ class TlsKeyManager final : public core::KeyManager {
   void on_traffic(protect::ChunkProtector& protector, TimePoint now) override;
   std::optional<core::KeyTransition> poll_transition() override;
   const protect::CipherSuite* cipher_suite() const override { return suite_; }
+  bool resumed() const override { return resumed_; }
 
   TlsRole role() const { return role_; }  // negotiated key-management role
   // Whether a handshake runs (initial or rekey), and the epoch of the keys still draining.
   bool handshaking() const { return hs_ != nullptr; }
+  // Whether a TLS session (OpenSSL objects, secrets) is still held: during a handshake, and
+  // briefly after it (restart exports, the resumption ticket); never while idle (issue #6).
+  bool holds_tls_session() const { return hs_ != nullptr || closing_ != nullptr; }
   std::optional<std::uint64_t> draining_epoch() const;
   std::uint64_t rekeys() const { return rekeys_; }
   std::uint64_t rekey_retries() const { return rekey_retries_; }
@@ -158,6 +164,9 @@ class TlsKeyManager final : public core::KeyManager {
     bool receive_installed = false;  // client: the server's keys are in (step 4 / step 7)
     // The client's send keys until Protection Established; wiped when installed or dropped.
     std::optional<ExportedKeys> pending_send;
+    // Client: the handshake completed; exports and installs wait until our last flight has left
+    // (run_deferred), so that they overlap the server's work instead of delaying the flight.
+    bool completion_due = false;
   };
   struct Drain {
     std::uint64_t epoch = 0;
@@ -165,7 +174,29 @@ class TlsKeyManager final : public core::KeyManager {
     bool confirmed = false;  // the peer is known to use the new keys
   };
 
+  // A handshake's session after the switch, kept for what follows Protection Established: the
+  // server's restart-key exports (§5.4) and its resumption ticket, done once Protection
+  // Established has left (run_deferred); a resuming client waits in it for that ticket and the
+  // server's close_notify.
+  struct Closing {
+    TlsSession session;
+    std::uint64_t epoch = 0;
+    bool export_restart = false;
+    bool issue_ticket = false;
+    bool await_ticket = false;
+    // A client waits no longer than this for the ticket and close_notify (a peer that never
+    // closes must not keep the session's memory for the association's life).
+    TimePoint until = kTimeInfinite;
+  };
+
   bool protected_state() const { return state_ == core::KeyManagerState::kProtected; }
+  // Work put off until the messages it would delay were sent: the engine transmits what we
+  // queued, then calls advance_time at the deadline `now` we gave (next_deadline); every other
+  // entry point catches up first, in case it comes before.
+  bool deferred_due() const;
+  void run_deferred(protect::ChunkProtector& protector, TimePoint now);
+  void export_restart_keys(protect::ChunkProtector& protector, TlsSession& session,
+                           std::uint64_t epoch);
   bool begin(TlsRole as, std::uint64_t epoch, TimePoint now);
   bool start_rekey(protect::ChunkProtector& protector, TimePoint now);
   void serve_client_hello(wire::Bytes records, protect::ChunkProtector& protector, TimePoint now);
@@ -183,6 +214,7 @@ class TlsKeyManager final : public core::KeyManager {
   void flush_old_keys(protect::ChunkProtector& protector);
   bool rekey_due(const protect::ChunkProtector& protector, TimePoint now) const;
   void collect_output();
+  void collect_output(TlsSession& session, std::uint64_t epoch);
   void fail(std::string why);
   void drop() { ++dropped_messages_; }
 
@@ -196,7 +228,12 @@ class TlsKeyManager final : public core::KeyManager {
   core::KeyManagerState state_ = core::KeyManagerState::kPending;
   std::string failure_;
   bool started_ = false;
-  std::unique_ptr<Handshake> hs_;  // only while a handshake runs
+  std::unique_ptr<Handshake> hs_;     // only while a handshake runs
+  std::unique_ptr<Closing> closing_;  // only between a switch and what follows it
+  // Client with a resuming context, until the initial handshake starts: the peer's address and
+  // our identity policy, under which its ticket is kept (tls_session.h).
+  std::unique_ptr<std::string> resumption_key_;
+  bool resumed_ = false;  // the initial handshake resumed a session
   std::uint64_t epoch_ = 0;
   std::optional<Drain> drain_;
   TimePoint keys_since_;               // when the current keys took over

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <ctime>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <utility>
 
 #include "km/openssl_handles.h"
@@ -44,19 +46,49 @@ std::string_view to_string(TlsState state) {
 }
 
 std::string TlsAlert::text() const {
+  // OpenSSL 3.0 names the alerts of TLS 1.2 only (RFC 8446 §6 added these).
+  switch (description) {
+    case 109: return "missing extension";
+    case 115: return "unknown PSK identity";
+    case 116: return "certificate required";
+    case 120: return "no application protocol";
+    default: break;
+  }
   // OpenSSL takes (level << 8) | description and looks at the description only.
-  return SSL_alert_desc_string_long(description);
+  std::string name = SSL_alert_desc_string_long(description);
+  if (name == "unknown") name += " (" + std::to_string(description) + ")";
+  return name;
 }
 
 // --- Context ---
 
+struct SslSessionDeleter {
+  void operator()(SSL_SESSION* p) const { SSL_SESSION_free(p); }  // wipes its secrets
+};
+using SslSessionPtr = std::unique_ptr<SSL_SESSION, SslSessionDeleter>;
+
 struct TlsContext::Native {
   SslCtxPtr ctx;
+  // Client tickets by resumption key. The context is shared by the associations of an endpoint
+  // (and may be by several endpoints), so access is locked.
+  struct Ticket {
+    SslSessionPtr session;
+    std::uint64_t order = 0;  // when it was stored: the oldest is evicted first
+  };
+  mutable std::mutex mutex;
+  std::map<std::string, Ticket, std::less<>> tickets;
+  std::uint64_t stored = 0;
 };
 
-TlsContext::TlsContext(TlsRole role, std::unique_ptr<Native> native, bool trust)
-    : role_(role), native_(std::move(native)), has_trust_anchors_(trust) {}
+TlsContext::TlsContext(TlsRole role, std::unique_ptr<Native> native, bool trust,
+                       const TlsContextOptions& options)
+    : role_(role), native_(std::move(native)), has_trust_anchors_(trust), options_(options) {}
 TlsContext::~TlsContext() = default;
+
+std::size_t TlsContext::cached_tickets() const {
+  const std::lock_guard lock(native_->mutex);
+  return native_->tickets.size();
+}
 
 struct TlsSession::Impl {
   SslPtr ssl;
@@ -71,6 +103,7 @@ struct TlsSession::Impl {
   std::optional<TlsAlert> alert_sent;
   std::optional<TlsAlert> alert_received;
   bool peer_closed = false;
+  bool resumed = false;
   const protect::CipherSuite* suite = nullptr;
   std::optional<PeerIdentity> peer;
 
@@ -157,10 +190,60 @@ void on_message(int write_p, int /*version*/, int content_type, const void* buf,
     impl->forbidden = "peer sent a TLS KeyUpdate, which this key-management method forbids";
 }
 
+// Whether `certificate` is still valid at `unix_time` (its notAfter is later).
+bool valid_at(X509* certificate, std::int64_t unix_time) {
+  if (certificate == nullptr) return false;
+  std::time_t at = unix_time;
+  return X509_cmp_time(X509_get0_notAfter(certificate), &at) > 0;
+}
+
+// Client: a ticket arrived (after the handshake, RFC 8446 §4.6.1). Kept under the handshake's
+// resumption key, replacing the peer's previous one; returning 1 keeps OpenSSL's reference.
+int on_new_ticket(SSL* ssl, SSL_SESSION* session) {
+  TlsSession::Impl* impl = impl_of(ssl);
+  if (impl == nullptr || impl->options.resumption_key.empty() ||
+      SSL_SESSION_is_resumable(session) != 1) {
+    return 0;
+  }
+  TlsContext::Native& native = impl->context->native();
+  const std::size_t limit = std::max<std::size_t>(impl->context->options().max_cached_tickets, 1);
+  const std::lock_guard lock(native.mutex);
+  auto& slot = native.tickets[impl->options.resumption_key];
+  slot.session.reset(session);
+  slot.order = ++native.stored;
+  while (native.tickets.size() > limit) {
+    auto oldest = native.tickets.begin();
+    for (auto it = native.tickets.begin(); it != native.tickets.end(); ++it) {
+      if (it->second.order < oldest->second.order) oldest = it;
+    }
+    native.tickets.erase(oldest);
+  }
+  return 1;
+}
+
+// Server: a client offered a ticket. Used only when it decrypted, in an initial handshake (a
+// rekey re-authenticates with certificates: the peer's identity must be proved again, §3.3), and
+// while the certificate its session authenticated is still valid (§3.4). Otherwise a full
+// handshake follows. Every handshake issues a fresh ticket (single use, §8.2).
+SSL_TICKET_RETURN on_ticket_offered(SSL* ssl, SSL_SESSION* session, const unsigned char*,
+                                    std::size_t, SSL_TICKET_STATUS status, void*) {
+  if (status == SSL_TICKET_FATAL_ERR_MALLOC || status == SSL_TICKET_FATAL_ERR_OTHER) {
+    return SSL_TICKET_RETURN_ABORT;
+  }
+  const TlsSession::Impl* impl = impl_of(ssl);
+  const bool decrypted = status == SSL_TICKET_SUCCESS || status == SSL_TICKET_SUCCESS_RENEW;
+  if (!decrypted || impl == nullptr || impl->options.previous_identity ||
+      !valid_at(SSL_SESSION_get0_peer(session), impl->options.unix_time)) {
+    return SSL_TICKET_RETURN_IGNORE_RENEW;
+  }
+  return SSL_TICKET_RETURN_USE_RENEW;
+}
+
 }  // namespace
 
 KmResult<std::shared_ptr<const TlsContext>> TlsContext::create(
-    TlsRole role, const TlsCredentials& credentials, std::span<const std::uint16_t> cipher_suites) {
+    TlsRole role, const TlsCredentials& credentials, std::span<const std::uint16_t> cipher_suites,
+    const TlsContextOptions& options) {
   ERR_clear_error();
   // The suite list: the protector's (§3.2), or the caller's subset of it.
   std::string suites;
@@ -193,14 +276,39 @@ KmResult<std::shared_ptr<const TlsContext>> TlsContext::create(
       SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1 &&
       SSL_CTX_set_ciphersuites(ctx, suites.c_str()) == 1 &&
       SSL_CTX_set1_groups_list(ctx, kGroups) == 1 &&
-      // No tickets, no session cache: every handshake is a full one with a fresh ECDHE (§3.4).
+      // Without resumption no tickets: every handshake is a full one. With it, one ticket per
+      // handshake; the exchange stays ephemeral either way (psk_dhe_ke: OpenSSL offers and
+      // accepts psk_ke only with SSL_OP_ALLOW_NO_DHE_KEX, never set here; §3.4).
+      // (issue_ticket asks for each ticket).
       SSL_CTX_set_num_tickets(ctx, 0) == 1;
   if (!configured) {
     return make_error(KmErrorCode::kCryptoFailure,
                       "cannot configure the TLS 1.3 profile: " + drain_openssl_errors());
   }
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+  SSL_CTX_clear_options(ctx, SSL_OP_ALLOW_NO_DHE_KEX);
+  if (options.resumption && role == TlsRole::kClient) {
+    // Tickets reach on_new_ticket; OpenSSL's own cache stays empty (no server-side state).
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, on_new_ticket);
+  } else {
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  }
+  if (options.resumption && role == TlsRole::kServer) {
+    // Stateless tickets, sealed with a key OpenSSL draws for this context and keeps in memory.
+    SSL_CTX_set_timeout(ctx, static_cast<long>(std::clamp<std::int64_t>(
+                                 options.ticket_lifetime_s, 1, std::int64_t{7} * 24 * 3600)));
+    SSL_CTX_set_session_ticket_cb(ctx, nullptr, on_ticket_offered, nullptr);
+    // Sessions are bound to a context name; libssl resumes none without one when it verifies
+    // clients.
+    static constexpr unsigned char kSessionContext[] = "sctps method 192";
+    if (SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof kSessionContext - 1) != 1) {
+      return make_error(KmErrorCode::kCryptoFailure, drain_openssl_errors());
+    }
+  }
+  // Our chain is what the credentials hold; libssl would otherwise try to complete it from the
+  // context's store on every handshake, an X509_verify_cert of our own certificate each time.
+  SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
+  if (!options.resumption) SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
   SSL_CTX_clear_options(ctx, SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
 
   if (SSL_CTX_use_cert_and_key(ctx, credentials.certificate(), credentials.private_key(),
@@ -219,7 +327,7 @@ KmResult<std::shared_ptr<const TlsContext>> TlsContext::create(
   SSL_CTX_set_info_callback(ctx, on_info);
   SSL_CTX_set_msg_callback(ctx, on_message);
   return std::shared_ptr<const TlsContext>(
-      new TlsContext(role, std::move(native), credentials.has_trust_anchors()));
+      new TlsContext(role, std::move(native), credentials.has_trust_anchors(), options));
 }
 
 // --- Session ---
@@ -256,6 +364,23 @@ KmResult<TlsSession> TlsSession::create(std::shared_ptr<const TlsContext> contex
   SSL_set_bio(impl->ssl.get(), impl->rbio, impl->wbio);
   SSL_set_app_data(impl->ssl.get(), impl.get());
   if (impl->context->role() == TlsRole::kClient) {
+    if (impl->context->resumption() && !impl->options.resumption_key.empty()) {
+      // The peer's ticket, taken out: offered once (§8.2), and only while the certificate it
+      // stands for is valid (§3.4). SSL_set_session keeps a reference of its own.
+      TlsContext::Native& native = impl->context->native();
+      SslSessionPtr ticket;
+      {
+        const std::lock_guard lock(native.mutex);
+        if (auto it = native.tickets.find(impl->options.resumption_key);
+            it != native.tickets.end()) {
+          ticket = std::move(it->second.session);
+          native.tickets.erase(it);
+        }
+      }
+      if (ticket && valid_at(SSL_SESSION_get0_peer(ticket.get()), impl->options.unix_time)) {
+        SSL_set_session(impl->ssl.get(), ticket.get());
+      }
+    }
     SSL_set_connect_state(impl->ssl.get());
     impl->step();  // writes the ClientHello
   } else {
@@ -277,10 +402,15 @@ void TlsSession::Impl::on_complete() {
   suite =
       cipher != nullptr ? protect::find_cipher_suite(SSL_CIPHER_get_protocol_id(cipher)) : nullptr;
   if (X509* cert = SSL_get0_peer_certificate(ssl.get())) peer = identity_of(cert);
+  resumed = SSL_session_reused(ssl.get()) == 1;
   if (suite == nullptr) {
     fail("negotiated a cipher suite the protector does not support");
   } else if (!peer) {
     fail("peer presented no certificate");
+  } else if (resumed && options.previous_identity) {
+    // Refused by on_ticket_offered and never offered by us; kept as a guard: a rekey proves the
+    // peer's identity with its certificate again.
+    fail("a rekey handshake resumed a session instead of authenticating the peer");
   }
 }
 
@@ -304,7 +434,7 @@ void TlsSession::Impl::step() {
   }
   if (state == TlsState::kComplete) {
     // After the handshake nothing but alerts, close_notify or handshake messages OpenSSL handles
-    // itself may arrive; application data is a protocol violation (§2.1).
+    // itself (a NewSessionTicket) may arrive; application data is a protocol violation (§2.1).
     std::array<std::uint8_t, 256> sink{};
     for (;;) {
       const int r = SSL_read(ssl.get(), sink.data(), static_cast<int>(sink.size()));
@@ -374,6 +504,25 @@ void TlsSession::close() {
   impl_->state = TlsState::kClosed;
 }
 
+bool TlsSession::issue_ticket_possible() const {
+  return impl_->context->role() == TlsRole::kServer && impl_->context->resumption() &&
+         impl_->state == TlsState::kComplete;
+}
+
+bool TlsSession::issue_ticket() {
+  if (!issue_ticket_possible()) return false;
+  ERR_clear_error();
+  const bool ok =
+      SSL_new_session_ticket(impl_->ssl.get()) == 1 && SSL_do_handshake(impl_->ssl.get()) == 1;
+  ERR_clear_error();
+  return ok;
+}
+
+bool TlsSession::keeps_tickets() const {
+  return impl_->context->role() == TlsRole::kClient && impl_->context->resumption() &&
+         !impl_->options.resumption_key.empty();
+}
+
 bool TlsSession::peer_closed() const {
   return impl_->peer_closed;
 }
@@ -388,6 +537,9 @@ std::optional<TlsAlert> TlsSession::alert_received() const {
 }
 const protect::CipherSuite* TlsSession::cipher_suite() const {
   return impl_->suite;
+}
+bool TlsSession::resumed() const {
+  return impl_->resumed;
 }
 const std::optional<PeerIdentity>& TlsSession::peer_identity() const {
   return impl_->peer;

@@ -7,9 +7,14 @@
 // The profile (§3):
 //   - TLS 1.3 only (§3.1);
 //   - cipher suites: only those the DTLS chunk protector supports (§3.2), optionally fewer;
-//   - key exchange always ephemeral: groups X25519 and P-256; no resumption at all for now, so no
-//     psk_ke (§3.4; resumption with psk_dhe_ke is a later option), and the server issues no
-//     tickets;
+//   - key exchange always ephemeral: groups X25519 and P-256, also when resuming (psk_dhe_ke
+//     only, never psk_ke, §3.4);
+//   - resumption off unless TlsContextOptions::resumption: then a server issues a ticket per
+//     handshake when asked (issue_ticket; stateless, its ticket key lives in memory only) and a
+//     client keeps the ticket for the peer it was issued by and offers it once (tickets are
+//     single-use, §8.2). A ticket is
+//     never offered or accepted past the validity of the certificate its session authenticated,
+//     so a resumption never outlives a full handshake's judgement (§3.4);
 //   - mutual certificate authentication (§3.3): the server requests and requires a client
 //     certificate; each side checks the peer's chain against its CA and then its identity policy
 //     (tls_credentials.h);
@@ -45,27 +50,46 @@ namespace sctps::km {
 enum class TlsRole : std::uint8_t { kClient, kServer };
 std::string_view to_string(TlsRole role);
 
+struct TlsContextOptions {
+  // TLS 1.3 resumption with psk_dhe_ke (§3.4 allows tickets). A server issues tickets, a client
+  // keeps and offers them (TlsSessionOptions::resumption_key names the peer).
+  bool resumption = false;
+  // How long a ticket is good for (the server's lifetime hint; RFC 8446 §4.6.1 caps it at 7 days).
+  std::int64_t ticket_lifetime_s = 7200;
+  // A client keeps at most this many tickets (one per peer); the oldest goes first.
+  std::size_t max_cached_tickets = 256;
+};
+
 class TlsContext {
  public:
   // `cipher_suites`: TLS 1.3 suite ids to offer or accept, preferred first; empty for every suite
   // the protector supports. A suite the protector does not support is an error.
   static KmResult<std::shared_ptr<const TlsContext>> create(
       TlsRole role, const TlsCredentials& credentials,
-      std::span<const std::uint16_t> cipher_suites = {});
+      std::span<const std::uint16_t> cipher_suites = {}, const TlsContextOptions& options = {});
   ~TlsContext();
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
 
   TlsRole role() const { return role_; }
   bool has_trust_anchors() const { return has_trust_anchors_; }
+  bool resumption() const { return options_.resumption; }
+  const TlsContextOptions& options() const { return options_; }
+  // Client: tickets kept for later handshakes (one per resumption key).
+  std::size_t cached_tickets() const;
+
+  // OpenSSL's side, opaque outside tls_session.cc.
+  struct Native;
+  Native& native() const { return *native_; }
 
  private:
   friend class TlsSession;
-  struct Native;
-  TlsContext(TlsRole role, std::unique_ptr<Native> native, bool trust);
+  TlsContext(TlsRole role, std::unique_ptr<Native> native, bool trust,
+             const TlsContextOptions& options);
   TlsRole role_;
   std::unique_ptr<Native> native_;
   bool has_trust_anchors_ = false;
+  TlsContextOptions options_;
 };
 
 enum class TlsState : std::uint8_t { kHandshaking, kComplete, kClosed, kFailed };
@@ -89,6 +113,10 @@ struct TlsSessionOptions {
   // certificate with another identity is rejected during the handshake (§3.3). A renewed
   // certificate of the same identity is accepted (PeerIdentity::same_identity).
   std::optional<PeerIdentity> previous_identity;
+  // Client, with a context that resumes: the peer this handshake is for (its address and the
+  // identity policy), under which a ticket it issues is kept and the one it issued before is
+  // offered. Empty: a full handshake, and no ticket kept.
+  std::string resumption_key;
 };
 
 class TlsSession {
@@ -120,6 +148,13 @@ class TlsSession {
   // Sends close_notify (§6.1: the connection is closed once the keys are installed). Only after
   // completion; otherwise it does nothing.
   void close();
+  // Server with a resuming context, complete: writes a NewSessionTicket (RFC 8446 §4.6.1) to the
+  // output. A server issues none by itself, so that the ticket does not delay the handshake's end
+  // (and Protection Established); the key manager asks for it once that has left.
+  bool issue_ticket();
+  bool issue_ticket_possible() const;
+  // Client: a ticket from the peer would be kept (a resuming context and a resumption key).
+  bool keeps_tickets() const;
   bool peer_closed() const;  // the peer's close_notify arrived
 
   // Failure: why, for a person ("TLS handshake failed: peer certificate does not name x (it names
@@ -130,6 +165,9 @@ class TlsSession {
 
   // After completion: the negotiated suite (one the protector supports) and the peer's identity.
   const protect::CipherSuite* cipher_suite() const;
+  // After completion: whether the handshake resumed an earlier session (no certificates sent;
+  // the identity is the one that session authenticated).
+  bool resumed() const;
   const std::optional<PeerIdentity>& peer_identity() const;
 
   // RFC 8446 §7.5 exporter with a context. False unless complete or closed after completion.

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "km/cert_gen.h"
 #include "net_test_util.h"
 #include "runtime_test_util.h"
 
@@ -124,6 +125,73 @@ TEST_F(RuntimeProtection, PreSharedKeysProtectEveryMessageAndWriteTheKeyLog) {
   struct stat st {};
   ASSERT_EQ(::stat(keylog.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// TLS 1.3 resumption (method 192) over real sockets: the second association from the same client
+// Runtime to the same server resumes the first one's session and carries protected messages.
+TEST_F(RuntimeProtection, SecondTlsAssociationResumesTheFirstSession) {
+  km::TestCertificateOptions certs;
+  certs.unix_time = std::chrono::duration_cast<std::chrono::seconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  auto pki = km::make_test_certificates(certs);
+  ASSERT_TRUE(pki.ok());
+  ASSERT_TRUE(km::write_test_certificates(*pki, dir_).ok());
+  auto tls = [&](std::uint16_t port, bool server) {
+    RuntimeOptions o = testing::loopback_options(Family::kV4, port);
+    o.protection.mode = ProtectMode::kStrict;
+    o.protection.km = KeyManagement::kTls;
+    const std::string who = server ? "server" : "client";
+    o.protection.cert_file = (dir_ / (who + ".pem")).string();
+    o.protection.key_file = (dir_ / (who + ".key")).string();
+    o.protection.ca_file = (dir_ / "ca.pem").string();
+    o.protection.roles = server ? core::DtlsRoles::kServer : core::DtlsRoles::kClient;
+    o.protection.resumption = true;
+    return o;
+  };
+  RuntimePair p(tls(5000, true), tls(5001, false));
+  ASSERT_TRUE(p.ok()) << p.error;
+  auto established = [](const std::vector<core::Event>& events) {
+    std::vector<core::ProtectionEstablished> out;
+    for (const auto& e : events) {
+      if (const auto* pe = std::get_if<core::ProtectionEstablished>(&e)) out.push_back(*pe);
+    }
+    return out;
+  };
+  ASSERT_TRUE(p.run(
+      [&] {
+        return established(p.client_events).size() == 1 && established(p.server_events).size() == 1;
+      },
+      5000ms));
+  EXPECT_FALSE(established(p.client_events)[0].resumed);
+  EXPECT_FALSE(established(p.server_events)[0].resumed);
+  ASSERT_TRUE(p.client->shutdown(p.client_id));
+  ASSERT_TRUE(
+      p.run([&] { return RuntimePair::find<core::AssociationDown>(p.client_events); }, 5000ms));
+
+  p.client_id = p.client->connect(net::SocketAddress::loopback(Family::kV4, p.server->sctp_port()));
+  ASSERT_NE(p.client_id, 0u);
+  ASSERT_TRUE(p.run(
+      [&] {
+        return established(p.client_events).size() == 2 && established(p.server_events).size() == 2;
+      },
+      5000ms));
+  EXPECT_TRUE(established(p.client_events)[1].resumed);
+  EXPECT_TRUE(established(p.server_events)[1].resumed);
+  const std::vector<std::uint8_t> message(1000, 0x5a);
+  ASSERT_EQ(p.client->send(p.client_id, 1, 51, message), core::SendStatus::kOk);
+  ASSERT_TRUE(p.run(
+      [&] {
+        for (const auto& e : p.server_events) {
+          const auto* r = std::get_if<core::MessageReceived>(&e);
+          if (r != nullptr && r->message.payload == message) {
+            EXPECT_TRUE(r->message.is_protected);
+            return true;
+          }
+        }
+        return false;
+      },
+      5000ms));
 }
 
 TEST_F(RuntimeProtection, LooseAgainstAPlainPeerRunsUnprotected) {

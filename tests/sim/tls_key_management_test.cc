@@ -4,15 +4,20 @@
 // both sides, loss, identity failures and the handshake timeout. Once per cipher suite.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "km/cert_gen.h"
+#include "km/km_message.h"
 #include "km/tls_key_manager.h"
 #include "protection_harness.h"
 #include "tls_harness.h"
@@ -30,14 +35,18 @@ struct TlsOptions {
   // The SCTP initiator takes the key-management server role (roles are negotiated apart from who
   // initiates, draft-ietf-tsvwg-sctp-dtls-chunk §5.1).
   bool initiator_is_server = false;
+  // TLS 1.3 resumption on both contexts (tickets issued and offered).
+  bool resumption = false;
 };
 
 // The SCTP client endpoint takes the key-management client role with the client certificate, the
 // SCTP server endpoint the server role with the server certificate (their extended key usages).
 km::TlsKeyManagerConfig tls_config(bool server, const TlsOptions& o) {
   const std::vector<std::uint16_t> suites{o.suite};
+  km::TlsContextOptions context_options;
+  context_options.resumption = o.resumption;
   auto context = km::TlsContext::create(server ? km::TlsRole::kServer : km::TlsRole::kClient,
-                                        credentials(server), suites);
+                                        credentials(server), suites, context_options);
   if (!context.ok()) {
     ADD_FAILURE() << context.error().message;
     std::abort();
@@ -100,6 +109,44 @@ bool has_clear_key_management_data(const Packet& p) {
 bool is_handshake_chunk(std::uint8_t type) {
   return type == ct::kInit || type == ct::kInitAck || type == ct::kCookieEcho ||
          type == ct::kCookieAck;
+}
+
+// Porfiri §7: the side whose TLS handshake failed sends the alert in a key-management message,
+// then aborts. On the wire, its last two packets: DATA only (stream 0, PPID 4242, ordered, a T=0
+// message of epoch 3 holding one TLS record), then the ABORT alone (RFC 9260 §3.3.7); the peer
+// receives them in that order.
+void expect_alert_then_abort(const WireLog& log, const IpAddress& from, const IpAddress& to) {
+  const auto sent = log.sent(from);
+  ASSERT_GE(sent.size(), 2u);
+  const WireRecord& alert = *sent[sent.size() - 2];
+  const WireRecord& abort = *sent[sent.size() - 1];
+  EXPECT_EQ(abort.types(), std::vector<std::uint8_t>{ct::kAbort}) << abort.describe(kTimeZero);
+  const std::vector<wire::DataChunk> data = alert.data();
+  ASSERT_EQ(data.size(), 1u) << alert.describe(kTimeZero);
+  EXPECT_EQ(alert.types().size(), 1u) << alert.describe(kTimeZero);
+  const wire::DataChunk& d = data[0];
+  EXPECT_EQ(d.stream_id.value(), 0u);
+  EXPECT_EQ(d.ppid.value(), core::kKeyManagementPpid);
+  EXPECT_FALSE(d.unordered);
+  EXPECT_TRUE(d.beginning && d.ending);
+  ASSERT_GE(d.payload.size(), 6u);
+  EXPECT_EQ(d.payload[0], 0x03);  // T=0, epoch 3
+  // One TLS record: an alert (21), or under the handshake keys an encrypted one (23).
+  EXPECT_TRUE(d.payload[1] == 21 || d.payload[1] == 23) << int{d.payload[1]};
+  EXPECT_EQ(d.payload[2], 0x03);
+  EXPECT_EQ(d.payload[3], 0x03);
+  EXPECT_EQ(std::size_t{d.payload[4]} * 256 + d.payload[5], d.payload.size() - 6);
+  // Delivered to the peer, in that order.
+  const auto delivered = log.delivered(to);
+  const auto at = [&](const WireRecord& r) {
+    return std::find_if(delivered.begin(), delivered.end(),
+                        [&](const WireRecord* x) { return x->bytes == r.bytes; });
+  };
+  const auto alert_at = at(alert);
+  const auto abort_at = at(abort);
+  ASSERT_NE(alert_at, delivered.end());
+  ASSERT_NE(abort_at, delivered.end());
+  EXPECT_LT(alert_at, abort_at);
 }
 
 class TlsKeyManagementTest : public ::testing::TestWithParam<std::uint16_t> {};
@@ -182,6 +229,75 @@ TEST_P(TlsKeyManagementTest, HandshakeInClearThenEveryPacketProtected) {
   EXPECT_EQ(stats->held_messages, 1u);
 }
 
+// Clear key-management bytes `from` sent (the TLS handshake before protection).
+std::size_t clear_key_management_bytes(const WireLog& log, const IpAddress& from,
+                                       std::size_t skip_records = 0) {
+  std::size_t bytes = 0;
+  std::size_t index = 0;
+  for (const WireRecord* r : log.sent(from)) {
+    if (index++ < skip_records) continue;
+    for (const wire::DataChunk& d : clear_data(*r)) {
+      if (d.ppid.value() == core::kKeyManagementPpid) bytes += d.payload.size();
+    }
+  }
+  return bytes;
+}
+
+// A second association to the same server resumes the first one's TLS session (psk_dhe_ke): no
+// certificates on the wire, the same identities, fresh keys; its rekeys still authenticate in
+// full.
+TEST_P(TlsKeyManagementTest, SecondAssociationResumesAndRekeysInFull) {
+  TlsOptions o;
+  o.suite = GetParam();
+  o.resumption = true;
+  TlsPair t(31, {}, o);
+  Pair& p = t.pair;
+  WireLog log(p.net);
+  const core::AssocId first = p.connect();
+  ASSERT_TRUE(p.run_until([&] {
+    return !events_of<core::ProtectionEstablished>(*p.client).empty() &&
+           !events_of<core::ProtectionEstablished>(*p.server).empty();
+  }));
+  const std::size_t full_server_bytes = clear_key_management_bytes(log, p.server_ip);
+  ASSERT_TRUE(p.client->endpoint().shutdown(first, p.net.now()));
+  ASSERT_TRUE(p.run_until([&] { return !p.client->downs.empty() && !p.server->downs.empty(); }));
+  EXPECT_EQ(p.client->downs[0].reason, core::DownReason::kShutdown);
+
+  const std::size_t server_records_before = log.sent(p.server_ip).size();
+  const core::AssocId second = p.connect();
+  ASSERT_TRUE(p.run_until([&] {
+    return events_of<core::ProtectionEstablished>(*p.client).size() == 2 &&
+           events_of<core::ProtectionEstablished>(*p.server).size() == 2;
+  }));
+  for (EndpointHost* host : {p.client.get(), p.server.get()}) {
+    const auto established = events_of<core::ProtectionEstablished>(*host);
+    EXPECT_FALSE(established[0].resumed);
+    EXPECT_TRUE(established[1].resumed);
+    EXPECT_EQ(established[1].epoch, 3u);
+  }
+  // The server's certificate and CertificateVerify stayed at home.
+  const std::size_t resumed_server_bytes =
+      clear_key_management_bytes(log, p.server_ip, server_records_before);
+  EXPECT_GT(resumed_server_bytes, 0u);
+  EXPECT_LT(resumed_server_bytes + 300, full_server_bytes)
+      << resumed_server_bytes << " vs " << full_server_bytes;
+
+  ASSERT_EQ(
+      p.client->endpoint().send(second, StreamId(1), Ppid(51), pattern(1500, 3), {}, p.net.now()),
+      core::SendStatus::kOk);
+  ASSERT_TRUE(p.run_until([&] { return p.server->received.size() == 1; }));
+  EXPECT_EQ(p.server->received[0].message.payload, pattern(1500, 3));
+  EXPECT_TRUE(p.server->received[0].message.is_protected);
+
+  // A rekey of the resumed association: a full handshake with certificates, judged against the
+  // identity the resumed session carried.
+  ASSERT_TRUE(p.client->endpoint().rekey(second, p.net.now()));
+  ASSERT_TRUE(p.run_until([&] { return !events_of<core::KeysRotated>(*p.client).empty(); }));
+  EXPECT_EQ(events_of<core::KeysRotated>(*p.client)[0].epoch, 4u);
+  EXPECT_EQ(p.client->downs.size(), 1u);
+  EXPECT_EQ(p.server->downs.size(), 1u);
+}
+
 TEST_P(TlsKeyManagementTest, MessagesFlowBothWaysWithLoss) {
   TlsOptions o;
   o.suite = GetParam();
@@ -247,10 +363,13 @@ TEST_P(TlsKeyManagementTest, WrongServerNameAbortsBothSidesWithTheReason) {
   o.expected_server_name = "wrong.example";
   TlsPair t(31, {}, o);
   Pair& p = t.pair;
+  WireLog log(p.net);
   const core::AssocId id = p.connect();
   ASSERT_EQ(p.client->endpoint().send(id, StreamId(1), Ppid(51), pattern(100, 1), {}, p.net.now()),
             core::SendStatus::kOk);
   ASSERT_TRUE(p.run_until([&] { return !p.client->downs.empty() && !p.server->downs.empty(); }));
+  p.net.run_for(sec(1));  // the server's own ABORT
+  dump_if_requested(log, kTimeZero);
   EXPECT_TRUE(p.server->received.empty());
   EXPECT_TRUE(events_of<core::ProtectionEstablished>(*p.client).empty());
   EXPECT_TRUE(events_of<core::ProtectionEstablished>(*p.server).empty());
@@ -259,13 +378,21 @@ TEST_P(TlsKeyManagementTest, WrongServerNameAbortsBothSidesWithTheReason) {
       client_detail.find("TLS handshake failed: peer certificate does not name wrong.example"),
       std::string::npos)
       << client_detail;
-  // The server learns it from the ABORT's User-Initiated Abort cause, whose text the engine
-  // shortens in the detail (describe_causes); the start of the reason is there.
+  // The server learns it from the client's TLS alert (porfiri §7), before the ABORT, and aborts
+  // on its own with the alert in its reason.
   const std::string& server_detail = p.server->downs[0].detail;
-  EXPECT_NE(server_detail.find("TLS handshake failed: peer certificate"), std::string::npos)
+  EXPECT_NE(server_detail.find("key management failed: TLS handshake failed"), std::string::npos)
+      << server_detail;
+  EXPECT_NE(server_detail.find("peer sent alert bad certificate"), std::string::npos)
       << server_detail;
   EXPECT_EQ(p.client->downs[0].reason, core::DownReason::kLocalAbort);
-  EXPECT_EQ(p.server->downs[0].reason, core::DownReason::kPeerAborted);
+  EXPECT_EQ(p.server->downs[0].reason, core::DownReason::kLocalAbort);
+  expect_alert_then_abort(log, p.client_ip, p.server_ip);
+  // The server's ABORT follows; the client, closed, takes it as out of the blue (discarded).
+  const auto server_sent = log.sent(p.server_ip);
+  ASSERT_FALSE(server_sent.empty());
+  EXPECT_EQ(server_sent.back()->types(), std::vector<std::uint8_t>{ct::kAbort});
+  EXPECT_EQ(p.client->downs.size(), 1u);
   EXPECT_TRUE(t.client_log.empty());
   EXPECT_TRUE(t.server_log.empty());
 }
@@ -278,18 +405,30 @@ TEST_P(TlsKeyManagementTest, RejectedClientCertificateAbortsBothSides) {
   o.expected_client_name = "other-client";
   TlsPair t(37, {}, o);
   Pair& p = t.pair;
+  WireLog log(p.net);
   const core::AssocId id = p.connect();
   ASSERT_EQ(p.client->endpoint().send(id, StreamId(1), Ppid(51), pattern(100, 1), {}, p.net.now()),
             core::SendStatus::kOk);
   ASSERT_TRUE(p.run_until([&] { return !p.client->downs.empty() && !p.server->downs.empty(); }));
+  p.net.run_for(sec(1));
+  dump_if_requested(log, kTimeZero);
   EXPECT_TRUE(p.server->received.empty());
   EXPECT_TRUE(events_of<core::ProtectionEstablished>(*p.client).empty());
   EXPECT_TRUE(events_of<core::ProtectionEstablished>(*p.server).empty());
   const std::string& server_detail = p.server->downs[0].detail;
   EXPECT_NE(server_detail.find("peer certificate does not name other-client"), std::string::npos)
       << server_detail;
+  // The client hears the server's alert (porfiri §7) and aborts with it in its reason.
+  const std::string& client_detail = p.client->downs[0].detail;
+  EXPECT_NE(client_detail.find("peer rejected the handshake; peer sent alert bad certificate"),
+            std::string::npos)
+      << client_detail;
   EXPECT_EQ(p.server->downs[0].reason, core::DownReason::kLocalAbort);
-  EXPECT_EQ(p.client->downs[0].reason, core::DownReason::kPeerAborted);
+  EXPECT_EQ(p.client->downs[0].reason, core::DownReason::kLocalAbort);
+  expect_alert_then_abort(log, p.server_ip, p.client_ip);
+  // The held application message is reported undelivered, the key-management ones are not.
+  ASSERT_EQ(p.client->downs[0].undelivered.size(), 1u);
+  EXPECT_EQ(p.client->downs[0].undelivered[0].payload, pattern(100, 1));
   // The client had installed its two receive keys, never a send key; the server nothing.
   EXPECT_EQ(t.client_log.size(), 2u);
   EXPECT_TRUE(t.server_log.empty());
@@ -335,6 +474,294 @@ TEST_P(TlsKeyManagementTest, HandshakeTimesOutWhenTheClientsMessagesAreLost) {
   EXPECT_EQ(application, 1u);
 }
 
+// A TLS 1.3 client with no certificate to present: OpenSSL driven directly, its records framed as
+// porfiri §4 messages of epoch 3. The engine's own TlsContext always holds a certificate (mutual
+// authentication, §3.3), so a peer without one is another implementation, misconfigured; it does
+// not judge the server (not what is tested) and never installs keys.
+class CertificatelessClient final : public core::KeyManager {
+ public:
+  // `handshake_done`: set once OpenSSL finished its side (sent an empty Certificate and Finished).
+  explicit CertificatelessClient(bool& handshake_done)
+      : ctx_(SSL_CTX_new(TLS_client_method())), handshake_done_(handshake_done) {
+    SSL_CTX_set_min_proto_version(ctx_, TLS1_3_VERSION);
+    SSL_CTX_set_verify(ctx_, SSL_VERIFY_NONE, nullptr);
+    ssl_ = SSL_new(ctx_);
+    rbio_ = BIO_new(BIO_s_mem());
+    wbio_ = BIO_new(BIO_s_mem());
+    BIO_set_mem_eof_return(rbio_, -1);
+    SSL_set_bio(ssl_, rbio_, wbio_);
+    SSL_set_app_data(ssl_, this);
+    SSL_set_info_callback(ssl_, &CertificatelessClient::on_info);
+    SSL_set_connect_state(ssl_);
+  }
+  ~CertificatelessClient() override {
+    SSL_free(ssl_);
+    SSL_CTX_free(ctx_);
+  }
+  CertificatelessClient(const CertificatelessClient&) = delete;
+  CertificatelessClient& operator=(const CertificatelessClient&) = delete;
+
+  void start(protect::ChunkProtector&, TimePoint) override { step(); }
+  void on_message(std::span<const std::uint8_t> message, bool, protect::ChunkProtector&,
+                  TimePoint) override {
+    if (state_ == core::KeyManagerState::kFailed || message.size() < 2 ||
+        message[0] != km::km_header(km::KmMessageType::kTlsRecords, 3)) {
+      return;
+    }
+    BIO_write(rbio_, message.data() + 1, static_cast<int>(message.size() - 1));
+    step();
+  }
+  void on_limit(const protect::KeyLimitEvent&, protect::ChunkProtector&, TimePoint) override {}
+  bool rekey(protect::ChunkProtector&, TimePoint) override { return false; }
+  void advance_time(protect::ChunkProtector&, TimePoint) override {}
+  TimePoint next_deadline() const override { return kTimeInfinite; }
+  std::optional<std::vector<std::uint8_t>> poll_message() override {
+    if (outbox_.empty()) return std::nullopt;
+    std::vector<std::uint8_t> m = std::move(outbox_.front());
+    outbox_.erase(outbox_.begin());
+    return m;
+  }
+  core::KeyManagerState state() const override { return state_; }
+  std::string failure() const override { return failure_; }
+  std::uint64_t epoch() const override { return 0; }
+
+ private:
+  static void on_info(const SSL* ssl, int where, int ret) {
+    if ((where & SSL_CB_READ_ALERT) == 0) return;
+    auto* self = static_cast<CertificatelessClient*>(SSL_get_app_data(ssl));
+    self->alert_ = ret & 0xFF;  // the description (RFC 8446 §6)
+  }
+  void step() {
+    if (!handshake_done_) {
+      const int r = SSL_do_handshake(ssl_);
+      if (r == 1) {
+        handshake_done_ = true;
+      } else if (SSL_get_error(ssl_, r) != SSL_ERROR_WANT_READ) {
+        fail();
+      }
+    }
+    if (handshake_done_ && state_ != core::KeyManagerState::kFailed) {
+      // The server's verdict on our (empty) Certificate arrives after our Finished.
+      std::array<std::uint8_t, 64> sink{};
+      const int r = SSL_read(ssl_, sink.data(), static_cast<int>(sink.size()));
+      if (r > 0 || SSL_get_error(ssl_, r) != SSL_ERROR_WANT_READ) fail();
+    }
+    const std::size_t pending = BIO_ctrl_pending(wbio_);
+    if (pending == 0) return;
+    std::vector<std::uint8_t> message(pending + 1);
+    message[0] = km::km_header(km::KmMessageType::kTlsRecords, 3);
+    BIO_read(wbio_, message.data() + 1, static_cast<int>(pending));
+    outbox_.push_back(std::move(message));
+  }
+  void fail() {
+    state_ = core::KeyManagerState::kFailed;
+    failure_ = "certificate-less TLS client failed";
+    if (alert_ == 116)
+      failure_ += "; peer sent alert 116 (certificate_required)";
+    else if (alert_ >= 0)
+      failure_ += fmt::format("; peer sent alert {}", alert_);
+  }
+
+  SSL_CTX* ctx_;
+  bool& handshake_done_;
+  SSL* ssl_ = nullptr;
+  BIO* rbio_ = nullptr;
+  BIO* wbio_ = nullptr;
+  core::KeyManagerState state_ = core::KeyManagerState::kPending;
+  std::string failure_;
+  int alert_ = -1;
+  std::vector<std::vector<std::uint8_t>> outbox_;
+};
+
+class CertificatelessClientFactory final : public core::KeyManagerFactory {
+ public:
+  std::unique_ptr<core::KeyManager> create(const core::KeyManagementAgreement& agreement,
+                                           std::string& error) override {
+    if (agreement.method != wire::dtls_km_method::kTls13 ||
+        agreement.role != core::DtlsRole::kClient) {
+      error = "certificate-less client: TLS client role only";
+      return nullptr;
+    }
+    ++created;
+    return std::make_unique<CertificatelessClient>(handshake_done);
+  }
+  std::size_t created = 0;
+  bool handshake_done = false;  // outlives the managers, which the associations own
+};
+
+// The server requires a client certificate (SSL_VERIFY_FAIL_IF_NO_PEER_CERT; porfiri §3.3 mutual
+// authentication) and gets none: it fails, sends certificate_required (RFC 8446 §4.4.2.4) before
+// its ABORT (porfiri §7), and both sides go down with nothing delivered.
+TEST(TlsKeyManagementFailureTest, ClientWithoutCertificateIsRefusedWithCertificateRequired) {
+  CertificatelessClientFactory client_keys;
+  auto server_keys = std::make_shared<km::TlsKeyManagerFactory>(tls_config(true, TlsOptions{}));
+  Pair p(
+      43, {}, with_dtls(fast_options(), tls_dtls(core::DtlsRoles::kClient)),
+      with_dtls(fast_options(), tls_dtls(core::DtlsRoles::kServer)),
+      [&](core::EndpointConfig& c) { c.key_managers = &client_keys; },
+      [&](core::EndpointConfig& c) { c.key_managers = server_keys.get(); });
+  WireLog log(p.net);
+  const core::AssocId id = p.connect();
+  ASSERT_EQ(p.client->endpoint().send(id, StreamId(1), Ppid(51), pattern(200, 4), {}, p.net.now()),
+            core::SendStatus::kOk);
+  ASSERT_TRUE(p.run_until([&] { return !p.client->downs.empty() && !p.server->downs.empty(); }));
+  p.net.run_for(sec(1));
+  dump_if_requested(log, kTimeZero);
+  EXPECT_EQ(client_keys.created, 1u);
+  // The client did its part: it sent its Finished (without a certificate) before the verdict.
+  EXPECT_TRUE(client_keys.handshake_done);
+
+  EXPECT_TRUE(p.server->received.empty());
+  EXPECT_TRUE(p.client->received.empty());
+  EXPECT_TRUE(events_of<core::ProtectionEstablished>(*p.client).empty());
+  EXPECT_TRUE(events_of<core::ProtectionEstablished>(*p.server).empty());
+  const core::AssociationDown& server_down = p.server->downs[0];
+  const core::AssociationDown& client_down = p.client->downs[0];
+  EXPECT_EQ(server_down.reason, core::DownReason::kLocalAbort);
+  EXPECT_NE(server_down.detail.find("peer did not return a certificate"), std::string::npos)
+      << server_down.detail;
+  EXPECT_NE(server_down.detail.find("; sent alert certificate required"), std::string::npos)
+      << server_down.detail;
+  EXPECT_EQ(client_down.reason, core::DownReason::kLocalAbort);
+  EXPECT_NE(client_down.detail.find("peer sent alert 116 (certificate_required)"),
+            std::string::npos)
+      << client_down.detail;
+  ASSERT_EQ(client_down.undelivered.size(), 1u);
+  EXPECT_EQ(client_down.undelivered[0].payload, pattern(200, 4));
+  expect_alert_then_abort(log, p.server_ip, p.client_ip);
+}
+
+// The TLS manager of one side, failed on purpose as it starts, with a last message of `size`
+// bytes (T=0, epoch 3) after its ClientHello: what the engine does with the messages a failed
+// manager leaves, when they fit one packet and when they do not.
+class FailAtStart final : public core::KeyManager {
+ public:
+  FailAtStart(std::unique_ptr<core::KeyManager> inner, std::size_t size)
+      : inner_(std::move(inner)), size_(size) {}
+  void start(protect::ChunkProtector& p, TimePoint now) override {
+    inner_->start(p, now);
+    failed_ = true;
+    last_ = pattern(size_, 9);
+    (*last_)[0] = km::km_header(km::KmMessageType::kTlsRecords, 3);
+  }
+  void on_message(std::span<const std::uint8_t>, bool, protect::ChunkProtector&,
+                  TimePoint) override {}
+  void on_limit(const protect::KeyLimitEvent&, protect::ChunkProtector&, TimePoint) override {}
+  bool rekey(protect::ChunkProtector&, TimePoint) override { return false; }
+  void advance_time(protect::ChunkProtector&, TimePoint) override {}
+  TimePoint next_deadline() const override { return kTimeInfinite; }
+  std::optional<std::vector<std::uint8_t>> poll_message() override {
+    if (auto m = inner_->poll_message()) return m;
+    std::optional<std::vector<std::uint8_t>> m = std::move(last_);
+    last_.reset();
+    return m;
+  }
+  core::KeyManagerState state() const override {
+    return failed_ ? core::KeyManagerState::kFailed : inner_->state();
+  }
+  std::string failure() const override { return "failed on purpose"; }
+  std::uint64_t epoch() const override { return inner_->epoch(); }
+
+ private:
+  std::unique_ptr<core::KeyManager> inner_;
+  std::size_t size_;
+  bool failed_ = false;
+  std::optional<std::vector<std::uint8_t>> last_;
+};
+
+class FailAtStartFactory final : public core::KeyManagerFactory {
+ public:
+  FailAtStartFactory(km::TlsKeyManagerConfig config, std::size_t size)
+      : inner_(std::move(config)), size_(size) {}
+  std::unique_ptr<core::KeyManager> create(const core::KeyManagementAgreement& agreement,
+                                           std::string& error) override {
+    auto made = inner_.create(agreement, error);
+    if (!made) return nullptr;
+    return std::make_unique<FailAtStart>(std::move(made), size_);
+  }
+
+ private:
+  km::TlsKeyManagerFactory inner_;
+  std::size_t size_;
+};
+
+class PartingMessagesTest : public ::testing::TestWithParam<bool> {};  // true: they fit a packet
+
+// What a failed key manager still had to send goes, all of it, in one packet of DATA alone before
+// the ABORT, in order on stream 0 with consecutive TSNs; when it does not fit one packet, none of
+// it goes and the ABORT leaves alone at once. Held application messages never go.
+TEST_P(PartingMessagesTest, GoInOnePacketBeforeTheAbortOrNotAtAll) {
+  const bool fits = GetParam();
+  const std::size_t size = fits ? 40 : 3000;  // beyond the path MTU (1500 by default)
+  FailAtStartFactory client_keys(tls_config(false, TlsOptions{}), size);
+  auto server_keys = std::make_shared<km::TlsKeyManagerFactory>(tls_config(true, TlsOptions{}));
+  Pair p(
+      47, {}, with_dtls(fast_options(), tls_dtls(core::DtlsRoles::kClient)),
+      with_dtls(fast_options(), tls_dtls(core::DtlsRoles::kServer)),
+      [&](core::EndpointConfig& c) { c.key_managers = &client_keys; },
+      [&](core::EndpointConfig& c) { c.key_managers = server_keys.get(); });
+  WireLog log(p.net);
+  const core::AssocId id = p.connect();
+  ASSERT_EQ(p.client->endpoint().send(id, StreamId(1), Ppid(51), pattern(300, 5), {}, p.net.now()),
+            core::SendStatus::kOk);
+  ASSERT_TRUE(p.run_until([&] { return !p.client->downs.empty() && !p.server->downs.empty(); }));
+  p.net.run_for(sec(1));
+  dump_if_requested(log, kTimeZero);
+
+  const core::AssociationDown& client_down = p.client->downs[0];
+  EXPECT_EQ(client_down.reason, core::DownReason::kLocalAbort);
+  EXPECT_NE(client_down.detail.find("key management failed: failed on purpose"), std::string::npos)
+      << client_down.detail;
+  ASSERT_EQ(client_down.undelivered.size(), 1u);
+  EXPECT_EQ(client_down.undelivered[0].ppid.value(), 51u);
+  EXPECT_TRUE(p.server->received.empty());
+
+  // After the SCTP handshake the client sends DATA of stream 0 only, then its ABORT, alone. (What
+  // follows is the endpoint's answer to packets for the closed association, RFC 9260 §8.4.)
+  const auto sent = log.sent(p.client_ip);
+  std::vector<const WireRecord*> after_handshake;
+  for (const WireRecord* r : sent) {
+    if (is_handshake_chunk(r->types().at(0))) continue;
+    after_handshake.push_back(r);
+    if (r->has(ct::kAbort)) break;
+  }
+  ASSERT_FALSE(after_handshake.empty());
+  EXPECT_EQ(after_handshake.back()->types(), std::vector<std::uint8_t>{ct::kAbort});
+  if (fits) {
+    // The ClientHello and the last message, in one packet: SSN 0 and 1, consecutive TSNs.
+    ASSERT_EQ(after_handshake.size(), 2u);
+    const auto data = after_handshake[0]->data();
+    ASSERT_EQ(data.size(), 2u) << after_handshake[0]->describe(kTimeZero);
+    EXPECT_EQ(after_handshake[0]->types().size(), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ(data[i].stream_id.value(), 0u);
+      EXPECT_EQ(data[i].ppid.value(), core::kKeyManagementPpid);
+      EXPECT_EQ(data[i].ssn.value(), i);
+    }
+    EXPECT_EQ(data[1].tsn.value(), data[0].tsn.value() + 1);
+    EXPECT_EQ(data[1].payload.size(), size);
+    // The server took the ClientHello (the DATA arrived first) and answered with its flight.
+    bool server_flight = false;
+    for (const WireRecord* r : log.sent(p.server_ip)) {
+      for (const wire::DataChunk& d : r->data()) {
+        server_flight = server_flight || d.ppid.value() == core::kKeyManagementPpid;
+      }
+    }
+    EXPECT_TRUE(server_flight);
+  } else {
+    ASSERT_EQ(after_handshake.size(), 1u) << after_handshake[0]->describe(kTimeZero);
+    EXPECT_EQ(p.server->downs[0].reason, core::DownReason::kPeerAborted);
+    EXPECT_NE(p.server->downs[0].detail.find("failed on purpose"), std::string::npos)
+        << p.server->downs[0].detail;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Size, PartingMessagesTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param_info) {
+                           return param_info.param ? std::string("FitOnePacket")
+                                                   : std::string("TooLarge");
+                         });
+
 INSTANTIATE_TEST_SUITE_P(Suites, TlsKeyManagementTest, ::testing::Values(0x1301, 0x1302, 0x1303),
                          [](const ::testing::TestParamInfo<std::uint16_t>& param_info) {
                            return fmt::format("x{:04x}", param_info.param);
@@ -350,10 +777,43 @@ struct DirectPair {
     a.restart = restart;
     a.downgrade_data = {0x80, 0x06, 0x00, 0x0A, 1, 2, 3, 4, 0x01, 0xC0,
                         0x80, 0x06, 0x00, 0x0A, 5, 6, 7, 8, 0x02, 0xC0};
+    a.peer_addresses = {ip("10.0.0.2")};
+    a.peer_port = 6000;
     a.role = core::DtlsRole::kClient;
     client = std::make_unique<km::TlsKeyManager>(a, client_config);
     a.role = core::DtlsRole::kServer;
     server = std::make_unique<km::TlsKeyManager>(a, server_config);
+  }
+  // New managers for a second association with the same configurations (and so the same TLS
+  // contexts and ticket caches).
+  void renew(bool restart = true) {
+    core::KeyManagementAgreement a;
+    a.method = wire::dtls_km_method::kTls13;
+    a.restart = restart;
+    a.downgrade_data = {0x80, 0x06, 0x00, 0x0A, 9, 9, 9, 9, 0x01, 0xC0,
+                        0x80, 0x06, 0x00, 0x0A, 8, 8, 8, 8, 0x02, 0xC0};
+    a.peer_addresses = {ip("10.0.0.2")};
+    a.peer_port = 6000;
+    a.role = core::DtlsRole::kClient;
+    client = std::make_unique<km::TlsKeyManager>(a, client_config);
+    a.role = core::DtlsRole::kServer;
+    server = std::make_unique<km::TlsKeyManager>(a, server_config);
+    client_protector = protect::ChunkProtector();
+    server_protector = protect::ChunkProtector();
+  }
+  // §6.1 up to Protection Established delivered to the client, as the engine would run it.
+  void establish(TimePoint now) {
+    server->start(server_protector, now);
+    client->start(client_protector, now);
+    carry(*client, *server, server_protector, false, now);  // ClientHello
+    carry(*server, *client, client_protector, false, now);  // the server's flight
+    client->advance_time(client_protector, now);            // once the client's flight left
+    carry(*client, *server, server_protector, false, now);  // the client's flight
+    const auto pe = server->poll_message();                 // Protection Established
+    ASSERT_TRUE(pe.has_value());
+    client->on_message(*pe, true, client_protector, now);
+    ASSERT_EQ(client->state(), core::KeyManagerState::kProtected);
+    ASSERT_EQ(server->state(), core::KeyManagerState::kProtected);
   }
   // Moves every message from one manager to the other; returns how many.
   static std::size_t carry(km::TlsKeyManager& from, km::TlsKeyManager& to,
@@ -394,6 +854,66 @@ bool seal_and_open(protect::ChunkProtector& from, protect::ChunkProtector& to) {
          std::equal(plain.begin() + 12, plain.end(), opened.chunks.bytes.begin());
 }
 
+// With resumption, the ticket follows Protection Established (so it never delays it); the client
+// keeps its session only until the ticket and the server's close_notify arrived; both free their
+// TLS objects; the next association resumes.
+TEST(TlsKeyManagerDirectTest, ResumingManagersPassTheTicketAfterProtectionThenFreeTheSession) {
+  TlsOptions o;
+  o.resumption = true;
+  DirectPair d(o);
+  const TimePoint now = kTimeZero + sec(1);
+  d.establish(now);
+  EXPECT_FALSE(d.client->resumed());
+  // Nothing else queued by the server yet: the ticket, restart keys and close_notify are due.
+  EXPECT_FALSE(d.server->poll_message().has_value());
+  EXPECT_TRUE(d.server->holds_tls_session());
+  EXPECT_LE(d.server->next_deadline(), now);
+  EXPECT_FALSE(d.server_protector.encryptions(true, 3).has_value());
+  d.server->advance_time(d.server_protector, now);
+  EXPECT_TRUE(d.server_protector.encryptions(true, 3).has_value());
+  EXPECT_FALSE(d.server->holds_tls_session());
+  // The client waits for the ticket, at most the handshake timeout.
+  EXPECT_TRUE(d.client->holds_tls_session());
+  EXPECT_EQ(d.client->next_deadline(), now + sec(10));
+  EXPECT_EQ(d.client_config.client_context->cached_tickets(), 0u);
+  ASSERT_EQ(DirectPair::carry(*d.server, *d.client, d.client_protector, true, now), 1u);
+  EXPECT_EQ(d.client_config.client_context->cached_tickets(), 1u);
+  EXPECT_FALSE(d.client->holds_tls_session());
+  // The client's close_notify answers the server's; late, harmless.
+  ASSERT_EQ(DirectPair::carry(*d.client, *d.server, d.server_protector, true, now), 1u);
+  EXPECT_EQ(d.server->late_messages(), 1u);
+
+  d.renew();
+  d.establish(now + sec(5));
+  EXPECT_TRUE(d.client->resumed());
+  EXPECT_TRUE(d.server->resumed());
+  EXPECT_TRUE(seal_and_open(d.client_protector, d.server_protector));
+  EXPECT_EQ(d.client_config.client_context->cached_tickets(), 0u);  // used, not yet renewed
+  d.server->advance_time(d.server_protector, now + sec(5));
+  DirectPair::carry(*d.server, *d.client, d.client_protector, true, now + sec(5));
+  EXPECT_EQ(d.client_config.client_context->cached_tickets(), 1u);  // the next one
+  EXPECT_FALSE(d.client->holds_tls_session());
+  EXPECT_FALSE(d.server->holds_tls_session());
+}
+
+TEST(TlsKeyManagerDirectTest, ResumingClientGivesUpWaitingForATicket) {
+  TlsOptions o;
+  o.resumption = true;
+  DirectPair d(o);
+  const TimePoint now = kTimeZero + sec(1);
+  d.establish(now);
+  d.server->advance_time(d.server_protector, now);
+  while (d.server->poll_message()) {
+  }  // the ticket and close_notify are lost (a peer that never closes looks the same)
+  EXPECT_TRUE(d.client->holds_tls_session());
+  d.client->advance_time(d.client_protector, now + sec(9));
+  EXPECT_TRUE(d.client->holds_tls_session());
+  d.client->advance_time(d.client_protector, now + sec(10));
+  EXPECT_FALSE(d.client->holds_tls_session());
+  EXPECT_EQ(d.client->state(), core::KeyManagerState::kProtected);
+  EXPECT_EQ(d.client_config.client_context->cached_tickets(), 0u);
+}
+
 TEST(TlsKeyManagerDirectTest, InstallsKeysInTheOrderOfSection61) {
   DirectPair d;
   const TimePoint now = kTimeZero + sec(1);
@@ -404,6 +924,11 @@ TEST(TlsKeyManagerDirectTest, InstallsKeysInTheOrderOfSection61) {
   // ClientHello → server; the server's flight → client.
   ASSERT_EQ(DirectPair::carry(*d.client, *d.server, d.server_protector, false, now), 1u);
   ASSERT_EQ(DirectPair::carry(*d.server, *d.client, d.client_protector, false, now), 1u);
+  // The client's exports and installs wait until its own flight has left: due at once, run by the
+  // engine's next advance_time after it transmitted.
+  EXPECT_FALSE(has_receive_key(d.client_protector, false));
+  EXPECT_LE(d.client->next_deadline(), now);
+  d.client->advance_time(d.client_protector, now);
   // Step 7: the client receives with the server's keys, does not send yet.
   EXPECT_TRUE(has_receive_key(d.client_protector, false));
   EXPECT_TRUE(has_receive_key(d.client_protector, true));
@@ -420,8 +945,13 @@ TEST(TlsKeyManagerDirectTest, InstallsKeysInTheOrderOfSection61) {
   ASSERT_TRUE(d.server_protector.send_key().has_value());
   EXPECT_FALSE(d.server_protector.send_key()->restart);
   EXPECT_EQ(d.server_protector.send_key()->epoch, 3u);
+  // The restart keys follow once Protection Established has left (the next advance_time).
+  EXPECT_FALSE(d.server_protector.encryptions(true, 3).has_value());
+  EXPECT_LE(d.server->next_deadline(), now);
+  d.server->advance_time(d.server_protector, now);
   EXPECT_TRUE(d.server_protector.encryptions(true, 3).has_value());  // restart send key
-  EXPECT_EQ(d.server->next_deadline(), now + sec(3600));             // the rekey interval (§3.4)
+  EXPECT_TRUE(has_receive_key(d.server_protector, true));
+  EXPECT_EQ(d.server->next_deadline(), now + sec(3600));  // the rekey interval (§3.4)
   // The server's keys work towards the client already.
   EXPECT_TRUE(seal_and_open(d.server_protector, d.client_protector));
 
@@ -455,6 +985,9 @@ TEST(TlsKeyManagerDirectTest, InstallsKeysInTheOrderOfSection61) {
   EXPECT_EQ(d.client->dropped_messages(), before);
   EXPECT_EQ(d.client->late_messages(), 1u);
   EXPECT_EQ(d.client->state(), core::KeyManagerState::kProtected);
+  // The TLS objects and their secrets are gone on both sides (issue #6: idle memory).
+  EXPECT_FALSE(d.client->holds_tls_session());
+  EXPECT_FALSE(d.server->holds_tls_session());
 }
 
 TEST(TlsKeyManagerDirectTest, DropsAndCountsUnexpectedMessages) {

@@ -19,6 +19,8 @@
 #include "wire/byte_io.h"
 #include "wire/chunk_type.h"
 #include "wire/crc32c.h"
+#include "wire/dtls_chunk.h"
+#include "wire_trace.h"
 
 namespace sctps::sim {
 namespace {
@@ -166,6 +168,7 @@ TEST_P(RekeyStarter, FollowsSection622AndDrainsTheOldKeys) {
   EXPECT_TRUE(answerer.handshaking());
   // 3-4: the answerer's flight; the starter installs the answerer's keys to receive.
   while (auto m = answerer.poll_message()) starter.on_message(*m, true, sp, t1);
+  starter.advance_time(sp, t1);  // what the engine does once the starter's flight has left
   EXPECT_TRUE(has_receive(sp, false, 4));
   EXPECT_TRUE(has_receive(sp, true, 4));
   EXPECT_FALSE(has_send(sp, false, 4));
@@ -174,6 +177,7 @@ TEST_P(RekeyStarter, FollowsSection622AndDrainsTheOldKeys) {
   // 5-7: the starter's Finished (sealed with epoch 3); the answerer installs both ways, switches,
   // sends Protection Established.
   while (auto m = starter.poll_message()) answerer.on_message(*m, true, ap, t1);
+  answerer.advance_time(ap, t1);  // the restart keys, after Protection Established left
   EXPECT_EQ(answerer.epoch(), 4u);
   EXPECT_EQ(ap.send_key()->epoch, 4u);
   EXPECT_TRUE(has_send(ap, true, 4));
@@ -702,9 +706,12 @@ INSTANTIATE_TEST_SUITE_P(EachMessage, LostHandshakeMessage, ::testing::Values(0,
                          lost_message_name);
 
 // Failure paths of the initial handshake, end to end: the association goes down on both sides
-// with a reason, and nothing the application sent is delivered.
+// with a reason, and nothing the application sent is delivered. `both`: how each side went down,
+// when checked (a TLS failure: the failing side aborts after sending its alert, porfiri §7, and
+// the peer aborts on that alert, so both are local aborts naming the TLS reason).
 void expect_failed_without_delivery(NetPair& n, std::string_view client_reason,
-                                    std::string_view server_reason) {
+                                    std::string_view server_reason,
+                                    std::optional<core::DownReason> both = std::nullopt) {
   Pair& p = n.pair;
   const core::AssocId id = p.connect();
   ASSERT_EQ(p.client->endpoint().send(id, StreamId(1), Ppid(51), pattern(500, 1), {}, p.net.now()),
@@ -719,27 +726,91 @@ void expect_failed_without_delivery(NetPair& n, std::string_view client_reason,
       << p.client->downs[0].detail;
   EXPECT_NE(p.server->downs[0].detail.find(server_reason), std::string::npos)
       << p.server->downs[0].detail;
+  if (both) {
+    EXPECT_EQ(p.client->downs[0].reason, *both);
+    EXPECT_EQ(p.server->downs[0].reason, *both);
+  }
 }
 
 TEST(InitialHandshakeFailure, UntrustedCa) {
   // The server's certificate comes from a CA the client does not trust.
   NetPair n(51, {}, RekeyOptions{}, credentials(false),
             credentials_from(other_pki(), true, pki().ca_pem));
-  expect_failed_without_delivery(n, "certificate", "alert");
+  expect_failed_without_delivery(n, "unable to get local issuer certificate",
+                                 "peer sent alert unknown CA", core::DownReason::kLocalAbort);
 }
 
 TEST(InitialHandshakeFailure, ExpiredCertificate) {
   RekeyOptions o;
   o.unix_time = kUnixNow + 400LL * 24 * 3600;  // the test certificates last 365 days
   NetPair n(53, {}, o);
-  expect_failed_without_delivery(n, "certificate has expired", "");
+  expect_failed_without_delivery(n, "certificate has expired",
+                                 "peer sent alert certificate expired",
+                                 core::DownReason::kLocalAbort);
 }
 
 TEST(InitialHandshakeFailure, WrongClientName) {
   RekeyOptions o;
   o.expected_client_name = "someone-else";
   NetPair n(55, {}, o);
-  expect_failed_without_delivery(n, "", "does not name someone-else");
+  expect_failed_without_delivery(n, "peer sent alert bad certificate", "does not name someone-else",
+                                 core::DownReason::kLocalAbort);
+}
+
+// A TLS failure during a rekey (porfiri §6.2, §7) in the network: the certificates expire while the
+// association runs, and the side that starts the rekey, its TLS client, refuses the server's
+// certificate. Its alert goes under the current keys, sealed like every packet by then, in a packet
+// before the ABORT; the peer opens it and goes down naming the alert.
+TEST(RekeyInNetwork, CertificateExpiredAtRekeyAbortsBothSidesWithTheAlert) {
+  RekeyOptions o;
+  // The test certificates end 365 days after kUnixNow: the association starts 20 s before that.
+  o.unix_time = kUnixNow + 365LL * 24 * 3600 - 20;
+  NetPair n(61, {}, o);
+  Pair& p = n.pair;
+  WireLog log(p.net);
+  const core::AssocId id = p.connect();
+  ASSERT_TRUE(p.run_until([&] {
+    return !events_of<core::ProtectionEstablished>(*p.client).empty() &&
+           !events_of<core::ProtectionEstablished>(*p.server).empty();
+  }));
+  p.net.run_for(sec(30));  // past the end of both certificates; the running keys do not care
+  ASSERT_TRUE(p.client->downs.empty()) << p.client->downs[0].detail;
+  ASSERT_TRUE(p.server->downs.empty()) << p.server->downs[0].detail;
+  const std::size_t sent_before = log.sent(p.client_ip).size();
+  ASSERT_TRUE(p.client->endpoint().rekey(id, p.net.now()));
+  ASSERT_TRUE(
+      p.run_until([&] { return !p.client->downs.empty() && !p.server->downs.empty(); }, sec(10)));
+  p.net.run_for(sec(1));
+  dump_if_requested(log, kTimeZero);
+
+  const core::AssociationDown& client_down = p.client->downs[0];
+  const core::AssociationDown& server_down = p.server->downs[0];
+  EXPECT_EQ(client_down.reason, core::DownReason::kLocalAbort);
+  EXPECT_NE(client_down.detail.find("rekey to epoch 4"), std::string::npos) << client_down.detail;
+  EXPECT_NE(client_down.detail.find("certificate has expired"), std::string::npos)
+      << client_down.detail;
+  // Not the ABORT (which would read "ABORT received"): the alert, opened with the epoch-3 keys.
+  EXPECT_EQ(server_down.reason, core::DownReason::kLocalAbort);
+  EXPECT_NE(server_down.detail.find("rekey to epoch 4"), std::string::npos) << server_down.detail;
+  EXPECT_NE(server_down.detail.find("peer sent alert certificate expired"), std::string::npos)
+      << server_down.detail;
+  // Every packet of the client since the rekey is one DTLS chunk, the alert's and the ABORT's too:
+  // nothing of the association in clear. (Both sides abort at once, so each side's sealed ABORT
+  // reaches a peer that is gone: an out-of-the-blue packet it cannot look into, answered by the
+  // endpoint with a clear ABORT with the T bit, RFC 9260 §8.4 rule 8. Those are not counted.)
+  const auto sent = log.sent(p.client_ip);
+  std::size_t sealed = 0;
+  for (std::size_t i = sent_before; i < sent.size(); ++i) {
+    const auto types = sent[i]->types();
+    if (types == std::vector<std::uint8_t>{wire::DtlsChunk::kType}) {
+      ++sealed;
+      continue;
+    }
+    const auto abort = sent[i]->first_of(ct::kAbort);
+    ASSERT_TRUE(abort.has_value() && types.size() == 1) << sent[i]->describe(kTimeZero);
+    EXPECT_EQ(abort->flags & 0x01, 0x01) << sent[i]->describe(kTimeZero);
+  }
+  EXPECT_GE(sealed, 3u);  // ClientHello, the alert, the ABORT
 }
 
 // A man in the middle changes the DTLS Key Management parameter of the INIT (the tie breaker,

@@ -67,6 +67,13 @@ std::vector<IpAddress> Association::peer_addresses() const {
 
 void Association::set_state(AssociationState state, std::string_view) {
   state_ = state;
+  if (state == AssociationState::kEstablished) {
+    // The INIT and COOKIE ECHO as sent serve only T1 retransmission (§5.1.6), which ends here;
+    // send_init() and on_init_ack() encode them afresh whenever T1 runs again. Their memory goes
+    // back (issue #6: an idle association keeps no handshake buffers).
+    std::vector<std::uint8_t>().swap(init_chunk_);
+    std::vector<std::uint8_t>().swap(cookie_echo_chunk_);
+  }
 }
 
 void Association::emit(Event event) {
@@ -252,7 +259,8 @@ std::optional<Transmit> Association::poll_transmit(wire::MutableBytes buffer, Ti
   const bool clear_first = !control_.empty() && !control_.front().bytes.empty() &&
                            travels_in_clear(control_.front().bytes[0]);
   const bool seal = sealing && !clear_first;
-  const bool alone = zero_tag || reflected || (sealing && clear_first);
+  const bool alone = zero_tag || reflected || (sealing && clear_first) ||
+                     (!control_.empty() && control_.front().alone);
   const std::size_t overhead = seal ? protector_->overhead() : 0;
   if (capacity <= overhead + wire::CommonHeader::kSize) return std::nullopt;
   wire::CommonHeader h = header(zero_tag, reflected);
@@ -264,7 +272,7 @@ std::optional<Transmit> Association::poll_transmit(wire::MutableBytes buffer, Ti
     const PendingControl& pc = control_.front();
     if (pc.path && *pc.path != *dest) break;
     if (pc.with_zero_tag != zero_tag || pc.tag_reflected != reflected) break;
-    if (!builder.empty() && alone) break;
+    if (!builder.empty() && (alone || pc.alone)) break;
     if (sealing && !pc.bytes.empty() && travels_in_clear(pc.bytes[0]) && !builder.empty()) break;
     // §6.5: an ERROR bundled with a SACK follows it (the SACK acknowledges the DATA reported).
     if (!pc.bytes.empty() && pc.bytes[0] == wire::chunk_type::kError && !zero_tag && !reflected &&
@@ -352,7 +360,8 @@ SendStatus Association::send(StreamId stream, Ppid ppid, std::vector<std::uint8_
 }
 
 AssociationStats Association::stats() const {
-  AssociationStats s = stats_;
+  AssociationStats s;
+  static_cast<AssociationCounters&>(s) = stats_;
   if (rtx_) {
     s.peer_rwnd = rtx_->peer_rwnd();
     s.outstanding_bytes = rtx_->outstanding_bytes();

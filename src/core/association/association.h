@@ -175,6 +175,7 @@ class Association {
     std::optional<PathId> path;
     bool with_zero_tag = false;  // INIT (§8.5.1)
     bool tag_reflected = false;  // ABORT / SHUTDOWN COMPLETE answering with the T bit (§8.5.1)
+    bool alone = false;          // in a packet of its own: the parting DATA before an ABORT
   };
 
   // --- dispatch (association.cc) ---
@@ -238,6 +239,8 @@ class Association {
   bool holding_messages() const;
   void release_held_messages(TimePoint now);
   bool is_key_management_message(const ReceivedMessage& m) const;
+  // The key manager failed: aborts, sending first what it still had to say (the TLS alert).
+  void fail_key_management(TimePoint now);
   // Seals the packet built in `buffer` when a send key is set; false: drop the packet.
   bool seal_packet(wire::MutableBytes buffer, std::size_t& size, std::size_t capacity,
                    TimePoint now);
@@ -320,7 +323,7 @@ class Association {
   RingQueue<HeldMessage> held_;  // application messages waiting for protection
   std::size_t held_bytes_ = 0;
 
-  AssociationStats stats_;
+  AssociationCounters stats_;  // the snapshot fields are assembled by stats()
 };
 
 template <typename Chunk>

@@ -18,6 +18,7 @@
 
 #include "core/association/association.h"
 #include "wire/chunk_type.h"
+#include "wire/data_chunk.h"
 
 namespace sctps::core {
 
@@ -117,6 +118,10 @@ void Association::drive_key_management(TimePoint now) {
   if (km_ && protector_ && !closed()) {
     while (auto event = protector_->poll_limit_event()) km_->on_limit(*event, *protector_, now);
     if (protection_announced_) km_->on_traffic(*protector_, now);
+    if (km_->state() == KeyManagerState::kFailed) {
+      fail_key_management(now);
+      return;
+    }
     while (auto message = km_->poll_message()) {
       SendOptions options;
       options.ignore_limit = true;
@@ -136,7 +141,7 @@ void Association::drive_key_management(TimePoint now) {
           if (const protect::CipherSuite* suite = km_->cipher_suite()) {
             stats_.cipher_suite = suite->id;
           }
-          emit(ProtectionEstablished{id_, dtls_.method, km_->epoch()});
+          emit(ProtectionEstablished{id_, dtls_.method, km_->epoch(), km_->resumed()});
         }
         while (auto t = km_->poll_transition()) {
           ++stats_.rekeys;
@@ -144,12 +149,61 @@ void Association::drive_key_management(TimePoint now) {
         }
         stats_.key_epoch = km_->epoch();
         break;
-      case KeyManagerState::kFailed:
-        abort(fmt::format("key management failed: {}", km_->failure()), now);
-        return;
+      case KeyManagerState::kFailed: return;  // checked above
     }
   }
   if (!held_.empty() && !holding_messages()) release_held_messages(now);
+}
+
+// Porfiri §7: the TLS alert of a failed handshake reaches the peer in a key-management message, and
+// the association is aborted. RFC 9260 §3.3.7 keeps DATA out of an ABORT's packet, so the messages
+// the key manager still holds (the alert, after whatever else its last input produced) go as DATA
+// in one packet of their own, queued ahead of the ABORT. It is the association's last packet: it
+// ignores cwnd and rwnd and is never retransmitted. When it cannot go at once (no data state, more
+// than one packet), the ABORT goes without it: the abort is never delayed.
+void Association::fail_key_management(TimePoint now) {
+  const bool data_state = state_ == AssociationState::kEstablished ||
+                          state_ == AssociationState::kShutdownPending ||
+                          state_ == AssociationState::kShutdownReceived;
+  std::vector<std::vector<std::uint8_t>> parting;
+  while (auto message = km_->poll_message()) parting.push_back(std::move(*message));
+  // Closes the association: the send and retransmission queues are drained (their messages go
+  // to the application as undelivered), so nothing else can follow the alert.
+  abort(fmt::format("key management failed: {}", km_->failure()), now);
+  const std::optional<PathId> dest = destination();
+  if (parting.empty() || !data_state || !rtx_ || !dest || control_.empty()) return;
+
+  const std::size_t overhead = protector_->has_send_key() ? protector_->overhead() : 0;
+  const std::size_t mtu = paths_.path(*dest).mtu();
+  if (mtu <= wire::CommonHeader::kSize + overhead) return;
+  const std::size_t budget = mtu - wire::CommonHeader::kSize - overhead;
+  PendingControl pc;
+  pc.alone = true;
+  Tsn tsn = rtx_->next_tsn();
+  for (std::vector<std::uint8_t>& message : parting) {
+    // Through the (now empty) send queue so that the ordered message takes stream 0's next SSN
+    // (porfiri §4: in-order delivery on stream 0).
+    if (send_queue_.enqueue(StreamId(0), Ppid(kKeyManagementPpid), std::move(message),
+                            SendOptions{}, now, next_message_id_) != SendStatus::kOk) {
+      return;
+    }
+    ++next_message_id_;
+    const std::size_t used = pc.bytes.size() + wire::DataChunk::kHeaderSize;
+    if (used >= budget) return;
+    const auto data = send_queue_.produce(now, budget - used);
+    if (!data || !data->beginning || !data->ending) return;  // does not fit: not sent at all
+    const wire::DataChunk chunk = RetransmissionQueue::make_chunk(*data, tsn);
+    const std::size_t start = pc.bytes.size();
+    pc.bytes.resize(start + wire::padded4(chunk.encoded_size()));
+    wire::ByteWriter w(std::span(pc.bytes).subspan(start));
+    chunk.encode(w);
+    if (w.overflowed()) return;
+    tsn = Tsn(tsn.value() + 1);
+  }
+  if (pc.bytes.size() > budget) return;
+  stats_.key_management_messages_sent += parting.size();
+  stats_.data_chunks_sent += parting.size();
+  control_.push_front(std::move(pc));
 }
 
 void Association::release_held_messages(TimePoint now) {
@@ -218,6 +272,13 @@ void Association::handle_protected_packet(wire::MutableBytes packet, const wire:
   if (!protector_) {
     ++stats_.dropped_protected_without_keys;
     return;
+  }
+  // Work the method put off until its messages left (key installs) may be due, and this packet
+  // may need its keys: the peer can answer before our timer runs.
+  if (km_ && km_->next_deadline() <= now) {
+    km_->advance_time(*protector_, now);
+    drive_key_management(now);
+    if (closed()) return;
   }
   const protect::OpenResult opened = protector_->open(packet);
   if (!opened.ok()) {

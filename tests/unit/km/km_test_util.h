@@ -55,7 +55,7 @@ inline std::shared_ptr<const TlsContext> context(TlsRole role, const TlsCredenti
 inline TlsSession session(std::shared_ptr<const TlsContext> ctx, PeerIdentityPolicy peer,
                           std::int64_t now = kNow) {
   auto s =
-      TlsSession::create(std::move(ctx), TlsSessionOptions{std::move(peer), now, std::nullopt});
+      TlsSession::create(std::move(ctx), TlsSessionOptions{std::move(peer), now, std::nullopt, {}});
   EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
   return std::move(s.value());
 }

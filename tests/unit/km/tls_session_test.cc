@@ -241,9 +241,9 @@ TEST_F(Session, PinnedKeyWithoutCa) {
         << client.error();
   }
   // Without a CA and without a pin nobody could be authenticated: refused up front.
-  auto s =
-      TlsSession::create(context(TlsRole::kServer, server_cert.value()),
-                         TlsSessionOptions{PeerIdentityPolicy::chain_only(), kNow, std::nullopt});
+  auto s = TlsSession::create(
+      context(TlsRole::kServer, server_cert.value()),
+      TlsSessionOptions{PeerIdentityPolicy::chain_only(), kNow, std::nullopt, {}});
   ASSERT_FALSE(s.ok());
   EXPECT_TRUE(contains(s.error().message, "no CA certificate configured")) << s.error().message;
 }
@@ -258,7 +258,7 @@ TEST_F(Session, PeerIdentityMayNotChangeBetweenHandshakes) {
   ASSERT_TRUE(trust_all.ok()) << trust_all.error().message;
   auto client_ctx = context(TlsRole::kClient, trust_all.value());
   auto run = [&](const TestCertificates& server_pki, std::optional<PeerIdentity> previous) {
-    TlsSessionOptions options{PeerIdentityPolicy::chain_only(), kNow, std::move(previous)};
+    TlsSessionOptions options{PeerIdentityPolicy::chain_only(), kNow, std::move(previous), {}};
     auto c = TlsSession::create(client_ctx, std::move(options));
     EXPECT_TRUE(c.ok());
     // Every server trusts our client's CA.
@@ -397,6 +397,9 @@ TEST_F(Session, ServerRequiresAClientCertificate) {
   EXPECT_TRUE(server.failed());
   ASSERT_TRUE(server.alert_sent().has_value());
   EXPECT_EQ(server.alert_sent()->description, 116);  // certificate_required
+  EXPECT_EQ(server.alert_sent()->text(), "certificate required");
+  EXPECT_EQ((TlsAlert{121, true}.text()), "unknown (121)");
+  EXPECT_EQ((TlsAlert{42, true}.text()), "bad certificate");
   EXPECT_TRUE(contains(server.error(), "peer did not return a certificate")) << server.error();
 }
 
