@@ -427,7 +427,12 @@ else:
     if lat:
         w("| connect latency (sequential) | median | p99 |")
         w("|---|---:|---:|")
-        for key, label in (("protected", "connect → protection established"),
+        resumed = lat.get("resumed")
+        resumed_label = "connect → protection established, resumed TLS session"
+        if resumed is not None and lat.get("protected_resumed"):
+            resumed_label += f" ({resumed} of {lat['protected_resumed'].get('count', 0)} resumed)"
+        for key, label in (("protected", "connect → protection established, full TLS handshake"),
+                           ("protected_resumed", resumed_label),
                            ("unprotected", "connect → association up, plain")):
             p = lat.get(key)
             if p:

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -41,6 +42,15 @@ struct KeyKey {
   std::uint64_t epoch;
   friend bool operator<(const KeyKey& a, const KeyKey& b) {
     return std::tie(a.tag, a.restart, a.epoch) < std::tie(b.tag, b.restart, b.epoch);
+  }
+};
+
+// Orders byte strings (length first, then contents). std::less on vectors makes GCC 12 at -O3 warn
+// of an impossible memcmp bound (a false -Wstringop-overread); explicit lengths keep it quiet.
+struct BytesLess {
+  bool operator()(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) const {
+    if (a.size() != b.size()) return a.size() < b.size();
+    return !a.empty() && std::memcmp(a.data(), b.data(), a.size()) < 0;
   }
 };
 
@@ -88,7 +98,7 @@ int run(const DecryptOptions& o) {
 
   Counts n;
   // Plaintext already recovered, by the DTLS chunk's bytes.
-  std::map<std::vector<std::uint8_t>, std::vector<std::uint8_t>> opened;
+  std::map<std::vector<std::uint8_t>, std::vector<std::uint8_t>, BytesLess> opened;
   while (auto record = reader->next(error)) {
     ++n.records;
     std::vector<std::uint8_t> out = record->data;

@@ -280,8 +280,10 @@ void TlsKeyManager::handle_records(wire::Bytes records, protect::ChunkProtector&
   // The client keeps its session after completion: the server may still reject our certificate
   // (its alert arrives here) until Protection Established.
   if (hs_->session.complete() && !hs_->receive_installed && !hs_->completion_due) {
-    if (hs_->role == TlsRole::kClient) {
-      hs_->completion_due = true;  // after our Certificate/CertificateVerify/Finished left
+    if (hs_->role == TlsRole::kClient && hs_->epoch == kInitialEpoch) {
+      // The initial handshake's exports and installs wait until our Certificate,
+      // CertificateVerify and Finished left (connect latency); a rekey's are not waited for.
+      hs_->completion_due = true;
     } else {
       on_handshake_complete(protector, now);
     }
@@ -344,8 +346,9 @@ bool TlsKeyManager::install(protect::ChunkProtector& protector, bool send, bool 
 
 void TlsKeyManager::on_handshake_complete(protect::ChunkProtector& protector, TimePoint now) {
   Handshake& hs = *hs_;
-  // The server's restart keys wait until Protection Established has left (run_deferred).
-  const bool defer_restart = hs.role == TlsRole::kServer && restart_;
+  // The server's initial restart keys wait until Protection Established has left
+  // (run_deferred); a rekey's go in at once (nothing waits for them, see handle_records).
+  const bool defer_restart = hs.role == TlsRole::kServer && restart_ && hs.epoch == kInitialEpoch;
   auto exported = export_keys(hs.session, downgrade_data_, restart_ && !defer_restart);
   if (!exported) {
     fail(fmt::format("exporting the keys of epoch {}: {}", hs.epoch, exported.error().message));
@@ -370,6 +373,10 @@ void TlsKeyManager::on_handshake_complete(protect::ChunkProtector& protector, Ti
   // installing a restart send key while no key is selected would select it (chunk_protector.h).
   if (!install(protector, false, false, hs.epoch, keys.client_primary)) return;
   if (!install(protector, true, false, hs.epoch, keys.server_primary)) return;
+  if (with_restart) {
+    if (!install(protector, false, true, hs.epoch, *keys.client_restart)) return;
+    if (!install(protector, true, true, hs.epoch, *keys.server_restart)) return;
+  }
   switch_keys(protector, now);
 }
 
@@ -426,7 +433,7 @@ void TlsKeyManager::switch_keys(protect::ChunkProtector& protector, TimePoint no
   const protect::ProtectionStats& stats = protector.stats();
   bytes_at_switch_ = stats.sent_protected_bytes + stats.recv_protected_bytes;
   attempts_failed_ = 0;
-  const bool export_restart = hs.role == TlsRole::kServer && restart_;
+  const bool export_restart = hs.role == TlsRole::kServer && restart_ && initial;
   if (export_restart || give_ticket || await_ticket) {
     closing_ = std::make_unique<Closing>(
         Closing{std::move(hs.session), hs.epoch, export_restart, give_ticket, await_ticket,

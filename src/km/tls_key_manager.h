@@ -164,8 +164,8 @@ class TlsKeyManager final : public core::KeyManager {
     bool receive_installed = false;  // client: the server's keys are in (step 4 / step 7)
     // The client's send keys until Protection Established; wiped when installed or dropped.
     std::optional<ExportedKeys> pending_send;
-    // Client: the handshake completed; exports and installs wait until our last flight has left
-    // (run_deferred), so that they overlap the server's work instead of delaying the flight.
+    // Client, initial handshake: it completed; exports and installs wait until our last flight
+    // has left (run_deferred), so that they overlap the server's work instead of delaying it.
     bool completion_due = false;
   };
   struct Drain {

@@ -74,8 +74,9 @@ std::vector<std::pair<std::uint16_t, std::vector<std::uint8_t>>> hello_extension
   while (i + 4 <= end) {
     const std::uint16_t type = u16(i);
     const std::uint16_t len = u16(i + 2);
-    out.emplace_back(type, std::vector<std::uint8_t>(record.begin() + static_cast<long>(i + 4),
-                                                     record.begin() + static_cast<long>(i + 4 + len)));
+    out.emplace_back(type,
+                     std::vector<std::uint8_t>(record.begin() + static_cast<long>(i + 4),
+                                               record.begin() + static_cast<long>(i + 4 + len)));
     i += 4 + len;
   }
   return out;
