@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "km/cert_gen.h"
@@ -47,6 +49,21 @@ const Contexts& contexts() {
   return c;
 }
 
+// The client expects the server's name; with `resume`, it offers the ticket kept for "peer".
+km::TlsSessionOptions client_options(bool resume) {
+  km::TlsSessionOptions o;
+  o.peer = km::PeerIdentityPolicy::expect_name("localhost");
+  o.unix_time = kUnixNow;
+  if (resume) o.resumption_key = "peer";
+  return o;
+}
+
+km::TlsSessionOptions server_options() {
+  km::TlsSessionOptions o;
+  o.unix_time = kUnixNow;
+  return o;
+}
+
 // Runs one handshake to completion; false if it did not complete.
 bool handshake(km::TlsSession& client, km::TlsSession& server) {
   std::vector<std::uint8_t> buffer;
@@ -61,25 +78,29 @@ bool handshake(km::TlsSession& client, km::TlsSession& server) {
   return client.complete() && server.complete();
 }
 
+// A client and a server session of `c` that completed a handshake, or nullopt.
+std::optional<std::pair<km::TlsSession, km::TlsSession>> handshake_pair(const Contexts& c,
+                                                                        bool resume) {
+  auto client = km::TlsSession::create(c.client, client_options(resume));
+  auto server = km::TlsSession::create(c.server, server_options());
+  if (!client.ok() || !server.ok() || !handshake(*client, *server)) return std::nullopt;
+  return std::pair(std::move(client.value()), std::move(server.value()));
+}
+
 void run(benchmark::State& state, bool with_exports) {
   const Contexts& c = contexts();
   const std::vector<std::uint8_t> downgrade = {0x80, 0x06, 0x00, 0x09, 1, 2, 3, 4, 0x01,
                                                0x80, 0x06, 0x00, 0x09, 5, 6, 7, 8, 0x02};
   for (auto _ : state) {
-    km::TlsSessionOptions co;
-    co.peer = km::PeerIdentityPolicy::expect_name("localhost");
-    co.unix_time = kUnixNow;
-    km::TlsSessionOptions so;
-    so.unix_time = kUnixNow;
-    auto client = km::TlsSession::create(c.client, co);
-    auto server = km::TlsSession::create(c.server, so);
-    if (!client.ok() || !server.ok() || !handshake(*client, *server)) {
+    auto pair = handshake_pair(c, false);
+    if (!pair) {
       state.SkipWithError("handshake failed");
       return;
     }
+    auto& [client, server] = *pair;
     if (with_exports) {
-      auto a = km::export_keys(*client, downgrade, true);
-      auto b = km::export_keys(*server, downgrade, true);
+      auto a = km::export_keys(client, downgrade, true);
+      auto b = km::export_keys(server, downgrade, true);
       if (!a.ok() || !b.ok()) {
         state.SkipWithError("export failed");
         return;
@@ -109,12 +130,8 @@ void BM_TlsHandshakeStep(benchmark::State& state) {
   std::vector<std::uint8_t> buffer;
   for (auto _ : state) {
     state.PauseTiming();
-    km::TlsSessionOptions co;
-    co.peer = km::PeerIdentityPolicy::expect_name("localhost");
-    co.unix_time = kUnixNow;
-    if (resume) co.resumption_key = "peer";  // the ticket the previous iteration left
-    km::TlsSessionOptions so;
-    so.unix_time = kUnixNow;
+    const km::TlsSessionOptions co = client_options(resume);  // the previous iteration's ticket
+    const km::TlsSessionOptions so = server_options();
     auto server = km::TlsSession::create(c.server, so);
     if (step == Step::kClientHello) state.ResumeTiming();
     auto client = km::TlsSession::create(c.client, co);  // writes the ClientHello
@@ -156,26 +173,20 @@ void BM_TlsHandshakeResumedInMemory(benchmark::State& state) {
   static const Contexts c = make_contexts(true);
   std::int64_t resumed = 0;
   for (auto _ : state) {
-    km::TlsSessionOptions co;
-    co.peer = km::PeerIdentityPolicy::expect_name("localhost");
-    co.unix_time = kUnixNow;
-    co.resumption_key = "peer";
-    km::TlsSessionOptions so;
-    so.unix_time = kUnixNow;
-    auto client = km::TlsSession::create(c.client, co);
-    auto server = km::TlsSession::create(c.server, so);
-    if (!client.ok() || !server.ok() || !handshake(*client, *server)) {
+    auto pair = handshake_pair(c, true);
+    if (!pair) {
       state.SkipWithError("handshake failed");
       return;
     }
+    auto& [client, server] = *pair;
     // The ticket comes after the handshake; then close, as the key manager does (a session freed
     // without close_notify is not resumable).
     std::vector<std::uint8_t> ticket;
-    server->issue_ticket();
-    server->append_output(ticket);
-    client->handle_input(ticket);
-    client->close();
-    resumed += client->resumed() ? 1 : 0;
+    server.issue_ticket();
+    server.append_output(ticket);
+    client.handle_input(ticket);
+    client.close();
+    resumed += client.resumed() ? 1 : 0;
   }
   state.counters["resumed"] =
       benchmark::Counter(static_cast<double>(resumed), benchmark::Counter::kAvgIterations);

@@ -589,23 +589,40 @@ class CertificatelessClientFactory final : public core::KeyManagerFactory {
   bool handshake_done = false;  // outlives the managers, which the associations own
 };
 
+// A pair whose client endpoint uses `client_keys` (a test key manager) against a TLS server.
+struct CustomClientPair {
+  CustomClientPair(std::uint64_t seed, core::KeyManagerFactory& client_keys)
+      : server_keys(std::make_shared<km::TlsKeyManagerFactory>(tls_config(true, TlsOptions{}))),
+        pair(
+            seed, {}, with_dtls(fast_options(), tls_dtls(core::DtlsRoles::kClient)),
+            with_dtls(fast_options(), tls_dtls(core::DtlsRoles::kServer)),
+            [&client_keys](core::EndpointConfig& c) { c.key_managers = &client_keys; },
+            [this](core::EndpointConfig& c) { c.key_managers = server_keys.get(); }) {}
+
+  // Connects with `message` queued on stream 1 and runs until both sides are down, then 1 s more
+  // (what is still in flight arrives).
+  void connect_until_down(const std::vector<std::uint8_t>& message) {
+    const core::AssocId id = pair.connect();
+    ASSERT_EQ(pair.client->endpoint().send(id, StreamId(1), Ppid(51), message, {}, pair.net.now()),
+              core::SendStatus::kOk);
+    ASSERT_TRUE(
+        pair.run_until([&] { return !pair.client->downs.empty() && !pair.server->downs.empty(); }));
+    pair.net.run_for(sec(1));
+  }
+
+  std::shared_ptr<km::TlsKeyManagerFactory> server_keys;
+  Pair pair;
+};
+
 // The server requires a client certificate (SSL_VERIFY_FAIL_IF_NO_PEER_CERT; porfiri §3.3 mutual
 // authentication) and gets none: it fails, sends certificate_required (RFC 8446 §4.4.2.4) before
 // its ABORT (porfiri §7), and both sides go down with nothing delivered.
 TEST(TlsKeyManagementFailureTest, ClientWithoutCertificateIsRefusedWithCertificateRequired) {
   CertificatelessClientFactory client_keys;
-  auto server_keys = std::make_shared<km::TlsKeyManagerFactory>(tls_config(true, TlsOptions{}));
-  Pair p(
-      43, {}, with_dtls(fast_options(), tls_dtls(core::DtlsRoles::kClient)),
-      with_dtls(fast_options(), tls_dtls(core::DtlsRoles::kServer)),
-      [&](core::EndpointConfig& c) { c.key_managers = &client_keys; },
-      [&](core::EndpointConfig& c) { c.key_managers = server_keys.get(); });
+  CustomClientPair t(43, client_keys);
+  Pair& p = t.pair;
   WireLog log(p.net);
-  const core::AssocId id = p.connect();
-  ASSERT_EQ(p.client->endpoint().send(id, StreamId(1), Ppid(51), pattern(200, 4), {}, p.net.now()),
-            core::SendStatus::kOk);
-  ASSERT_TRUE(p.run_until([&] { return !p.client->downs.empty() && !p.server->downs.empty(); }));
-  p.net.run_for(sec(1));
+  t.connect_until_down(pattern(200, 4));
   dump_if_requested(log, kTimeZero);
   EXPECT_EQ(client_keys.created, 1u);
   // The client did its part: it sent its Finished (without a certificate) before the verdict.
@@ -694,18 +711,10 @@ TEST_P(PartingMessagesTest, GoInOnePacketBeforeTheAbortOrNotAtAll) {
   const bool fits = GetParam();
   const std::size_t size = fits ? 40 : 3000;  // beyond the path MTU (1500 by default)
   FailAtStartFactory client_keys(tls_config(false, TlsOptions{}), size);
-  auto server_keys = std::make_shared<km::TlsKeyManagerFactory>(tls_config(true, TlsOptions{}));
-  Pair p(
-      47, {}, with_dtls(fast_options(), tls_dtls(core::DtlsRoles::kClient)),
-      with_dtls(fast_options(), tls_dtls(core::DtlsRoles::kServer)),
-      [&](core::EndpointConfig& c) { c.key_managers = &client_keys; },
-      [&](core::EndpointConfig& c) { c.key_managers = server_keys.get(); });
+  CustomClientPair t(47, client_keys);
+  Pair& p = t.pair;
   WireLog log(p.net);
-  const core::AssocId id = p.connect();
-  ASSERT_EQ(p.client->endpoint().send(id, StreamId(1), Ppid(51), pattern(300, 5), {}, p.net.now()),
-            core::SendStatus::kOk);
-  ASSERT_TRUE(p.run_until([&] { return !p.client->downs.empty() && !p.server->downs.empty(); }));
-  p.net.run_for(sec(1));
+  t.connect_until_down(pattern(300, 5));
   dump_if_requested(log, kTimeZero);
 
   const core::AssociationDown& client_down = p.client->downs[0];
@@ -772,34 +781,28 @@ INSTANTIATE_TEST_SUITE_P(Suites, TlsKeyManagementTest, ::testing::Values(0x1301,
 struct DirectPair {
   explicit DirectPair(TlsOptions o = {}, bool restart = true)
       : client_config(tls_config(false, o)), server_config(tls_config(true, o)) {
-    core::KeyManagementAgreement a;
-    a.method = wire::dtls_km_method::kTls13;
-    a.restart = restart;
-    a.downgrade_data = {0x80, 0x06, 0x00, 0x0A, 1, 2, 3, 4, 0x01, 0xC0,
-                        0x80, 0x06, 0x00, 0x0A, 5, 6, 7, 8, 0x02, 0xC0};
-    a.peer_addresses = {ip("10.0.0.2")};
-    a.peer_port = 6000;
-    a.role = core::DtlsRole::kClient;
-    client = std::make_unique<km::TlsKeyManager>(a, client_config);
-    a.role = core::DtlsRole::kServer;
-    server = std::make_unique<km::TlsKeyManager>(a, server_config);
+    make_managers(restart, 1);
   }
   // New managers for a second association with the same configurations (and so the same TLS
-  // contexts and ticket caches).
+  // contexts and ticket caches), with other down-grade data.
   void renew(bool restart = true) {
+    make_managers(restart, 9);
+    client_protector = protect::ChunkProtector();
+    server_protector = protect::ChunkProtector();
+  }
+  void make_managers(bool restart, std::uint8_t tie_breaker_base) {
     core::KeyManagementAgreement a;
     a.method = wire::dtls_km_method::kTls13;
     a.restart = restart;
-    a.downgrade_data = {0x80, 0x06, 0x00, 0x0A, 9, 9, 9, 9, 0x01, 0xC0,
-                        0x80, 0x06, 0x00, 0x0A, 8, 8, 8, 8, 0x02, 0xC0};
+    a.downgrade_data = {
+        0x80, 0x06, 0x00, 0x0A, tie_breaker_base, 2, 3, 4, 0x01, 0xC0, 0x80, 0x06, 0x00, 0x0A, 5, 6,
+        7,    8,    0x02, 0xC0};
     a.peer_addresses = {ip("10.0.0.2")};
     a.peer_port = 6000;
     a.role = core::DtlsRole::kClient;
     client = std::make_unique<km::TlsKeyManager>(a, client_config);
     a.role = core::DtlsRole::kServer;
     server = std::make_unique<km::TlsKeyManager>(a, server_config);
-    client_protector = protect::ChunkProtector();
-    server_protector = protect::ChunkProtector();
   }
   // §6.1 up to Protection Established delivered to the client, as the engine would run it.
   void establish(TimePoint now) {
