@@ -43,41 +43,6 @@ void KeyLogFile::write(std::string_view line) {
 
 namespace {
 
-// A TLS key manager with a configuration of its own: a client that was given no peer name expects
-// the server's certificate to name the address it connected to (as HTTPS does).
-class OwnConfigTlsKeyManager final : public core::KeyManager {
- public:
-  OwnConfigTlsKeyManager(const core::KeyManagementAgreement& agreement,
-                         std::unique_ptr<km::TlsKeyManagerConfig> config)
-      : config_(std::move(config)), inner_(agreement, *config_) {}
-  void start(protect::ChunkProtector& p, TimePoint now) override { inner_.start(p, now); }
-  void on_message(std::span<const std::uint8_t> m, bool is_protected, protect::ChunkProtector& p,
-                  TimePoint now) override {
-    inner_.on_message(m, is_protected, p, now);
-  }
-  void on_limit(const protect::KeyLimitEvent& e, protect::ChunkProtector& p,
-                TimePoint now) override {
-    inner_.on_limit(e, p, now);
-  }
-  bool rekey(protect::ChunkProtector& p, TimePoint now) override { return inner_.rekey(p, now); }
-  void advance_time(protect::ChunkProtector& p, TimePoint now) override {
-    inner_.advance_time(p, now);
-  }
-  TimePoint next_deadline() const override { return inner_.next_deadline(); }
-  std::optional<std::vector<std::uint8_t>> poll_message() override { return inner_.poll_message(); }
-  core::KeyManagerState state() const override { return inner_.state(); }
-  std::string failure() const override { return inner_.failure(); }
-  std::uint64_t epoch() const override { return inner_.epoch(); }
-  void on_traffic(protect::ChunkProtector& p, TimePoint now) override { inner_.on_traffic(p, now); }
-  std::optional<core::KeyTransition> poll_transition() override { return inner_.poll_transition(); }
-  const protect::CipherSuite* cipher_suite() const override { return inner_.cipher_suite(); }
-  bool resumed() const override { return inner_.resumed(); }
-
- private:
-  std::unique_ptr<km::TlsKeyManagerConfig> config_;  // before inner_, which refers to it
-  km::TlsKeyManager inner_;
-};
-
 class TlsKeyManagers final : public core::KeyManagerFactory {
  public:
   TlsKeyManagers(km::TlsKeyManagerConfig config, bool client_expects_address)
@@ -90,10 +55,11 @@ class TlsKeyManagers final : public core::KeyManagerFactory {
     }
     if (client_expects_address_ && agreement.role == core::DtlsRole::kClient &&
         !agreement.peer_addresses.empty()) {
-      auto own = std::make_unique<km::TlsKeyManagerConfig>(config_);
-      own->peer_when_client =
-          km::PeerIdentityPolicy::expect_name(agreement.peer_addresses.front().to_string());
-      return std::make_unique<OwnConfigTlsKeyManager>(agreement, std::move(own));
+      // No peer name given: the server's certificate must name the address we connected to
+      // (as HTTPS does).
+      return std::make_unique<km::TlsKeyManager>(
+          agreement, config_,
+          km::PeerIdentityPolicy::expect_name(agreement.peer_addresses.front().to_string()));
     }
     return std::make_unique<km::TlsKeyManager>(agreement, config_);
   }

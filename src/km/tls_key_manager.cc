@@ -38,19 +38,22 @@ TlsRole tls_role(core::DtlsRole role) {
 }  // namespace
 
 TlsKeyManager::TlsKeyManager(const core::KeyManagementAgreement& agreement,
-                             const TlsKeyManagerConfig& config)
+                             const TlsKeyManagerConfig& config,
+                             std::optional<PeerIdentityPolicy> client_policy)
     : downgrade_data_(agreement.downgrade_data),
       failure_time_(agreement.failure_time),
       restart_(agreement.restart),
       config_(config),
       role_(tls_role(agreement.role)) {
+  if (client_policy) client_policy_ = std::make_unique<PeerIdentityPolicy>(*client_policy);
+  const PeerIdentityPolicy& policy = client_policy_ ? *client_policy_ : config.peer_when_client;
   if (role_ == TlsRole::kClient && config.client_context && config.client_context->resumption() &&
       !agreement.peer_addresses.empty()) {
     // A ticket belongs to the server that issued it, as judged by this policy: offering it to
     // another address would link our connections there (§8.2) and could not resume anyway.
     resumption_key_ = std::make_unique<std::string>(
         fmt::format("[{}]:{}|{}", agreement.peer_addresses.front().to_string(), agreement.peer_port,
-                    config.peer_when_client.describe()));
+                    policy.describe()));
   }
 }
 
@@ -96,7 +99,9 @@ bool TlsKeyManager::begin(TlsRole as, std::uint64_t epoch, TimePoint now) {
   TlsSessionOptions options;
   // The peer is judged by the policy of its negotiated role in every handshake, and from the
   // second one on must keep the identity the first one proved (§3.3).
-  options.peer = role_ == TlsRole::kClient ? config_.peer_when_client : config_.peer_when_server;
+  options.peer = role_ == TlsRole::kServer ? config_.peer_when_server
+                 : client_policy_          ? *client_policy_
+                                           : config_.peer_when_client;
   options.unix_time = config_.unix_time(now);
   options.previous_identity = peer_;
   if (epoch == kInitialEpoch && resumption_key_) {

@@ -109,8 +109,11 @@ class TlsKeyManager final : public core::KeyManager {
   // Drain time once the peer is known to use the new keys (§6.2.3: one MSL).
   static constexpr Duration kConfirmedDrain = sec(120);
 
-  // `config` must outlive the manager (the factory owns it).
-  TlsKeyManager(const core::KeyManagementAgreement& agreement, const TlsKeyManagerConfig& config);
+  // `config` must outlive the manager (the factory owns it). `client_policy`, if given, replaces
+  // config.peer_when_client for this association (a client that expects the address it
+  // connected to).
+  TlsKeyManager(const core::KeyManagementAgreement& agreement, const TlsKeyManagerConfig& config,
+                std::optional<PeerIdentityPolicy> client_policy = std::nullopt);
   ~TlsKeyManager() override;
   TlsKeyManager(const TlsKeyManager&) = delete;
   TlsKeyManager& operator=(const TlsKeyManager&) = delete;
@@ -234,6 +237,8 @@ class TlsKeyManager final : public core::KeyManager {
   // our identity policy, under which its ticket is kept (tls_session.h).
   std::unique_ptr<std::string> resumption_key_;
   bool resumed_ = false;  // the initial handshake resumed a session
+  // The client policy of this association when it differs from the configuration's.
+  std::unique_ptr<PeerIdentityPolicy> client_policy_;
   std::uint64_t epoch_ = 0;
   std::optional<Drain> drain_;
   TimePoint keys_since_;               // when the current keys took over
